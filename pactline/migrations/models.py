@@ -1,0 +1,7 @@
+"""Every area's ORM models, imported so Alembic sees the whole schema."""
+
+from pactline.core.audit import AuditEvent
+from pactline.core.db import Base
+from pactline.users.models import ApiToken, LoginAttempt, User
+
+__all__ = ["ApiToken", "AuditEvent", "Base", "LoginAttempt", "User"]
