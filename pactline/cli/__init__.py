@@ -1,0 +1,1 @@
+"""The `pactline` command line: thin adapters over the service layer."""
