@@ -1,0 +1,1 @@
+"""Pure contract date calculations: frozen terms in, explained key dates out."""
