@@ -67,6 +67,10 @@ class DecimalType(TypeDecorator[Decimal]):
         super().__init__()
         self.scale = scale
 
+    def __repr__(self) -> str:
+        # Migrations render the type from its repr; the scale must survive.
+        return f"{type(self).__name__}(scale={self.scale})"
+
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())

@@ -1,7 +1,27 @@
 """Every area's ORM models, imported so Alembic sees the whole schema."""
 
+from pactline.contracts.models import (
+    BusinessUnit,
+    Contract,
+    ContractDocument,
+    Party,
+    Region,
+    TermsVersion,
+)
 from pactline.core.audit import AuditEvent
 from pactline.core.db import Base
 from pactline.users.models import ApiToken, LoginAttempt, User
 
-__all__ = ["ApiToken", "AuditEvent", "Base", "LoginAttempt", "User"]
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "BusinessUnit",
+    "Contract",
+    "ContractDocument",
+    "LoginAttempt",
+    "Party",
+    "Region",
+    "TermsVersion",
+    "User",
+]

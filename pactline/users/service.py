@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -330,3 +331,30 @@ def require_self_or_admin(actor: Principal, user_id: int) -> None:
     """Reading someone else's tokens needs users.manage."""
     if actor.user_id != user_id:
         actor.require(Permission.USERS_MANAGE)
+
+
+def reset_calendar_token(session: Session, *, actor: Principal) -> str:
+    """Issue a new secret for the caller's calendar feed URL; the old URL stops working."""
+    if actor.user_id is None:
+        raise PermissionDenied("only a signed-in user has a calendar feed")
+    user = get_user(session, actor.user_id)
+    token = "cal_" + secrets.token_urlsafe(24)
+    user.calendar_token_hash = passwords.hash_token(token)
+    audit.record(
+        session,
+        actor=actor,
+        action="users.calendar_token_reset",
+        subject_type="user",
+        subject_id=user.id,
+        summary=f"{user.username} issued a new calendar feed address",
+    )
+    session.commit()
+    return token
+
+
+def find_user_by_calendar_token(session: Session, token: str) -> User | None:
+    """The active user whose calendar feed URL carries this secret."""
+    user = session.scalar(
+        select(User).where(User.calendar_token_hash == passwords.hash_token(token))
+    )
+    return user if user is not None and user.is_active else None
