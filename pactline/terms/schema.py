@@ -12,7 +12,6 @@ against the path of the field to fix (see :data:`RULES_ERROR_TYPE`).
 
 from __future__ import annotations
 
-import calendar as _stdlib_calendar
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -33,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from pactline.engine.calendars import add_months
 from pactline.terms.calendars import (
     business_days_before,
     calendar_country_problem,
@@ -283,15 +283,6 @@ def _dotted(loc: Sequence[str | int]) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
     return text
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole calendar months, clamped to the end of a shorter month."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month_index = divmod(index, 12)
-    month = month_index + 1
-    last = _stdlib_calendar.monthrange(year, month)[1]
-    return date(year, month, min(day.day, last))
 
 
 def _months_end(start: date, months: int, convention: EndConvention) -> date:
