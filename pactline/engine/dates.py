@@ -6,6 +6,13 @@ Decisions worth knowing (each is also spelt out in the explanations):
   initial end), never from the previous clamped end, so month-end contracts do not drift.
 * A notice counts against the first deadline on or after the day it was given; notice given
   after a term's deadline therefore ends the following term.
+* The notice period must be shorter than the initial term, but may be longer than a renewal
+  term ("month to month until 60 days' notice"). The deadline for a period end is then simply
+  that end minus the notice, and may fall before the period starts, inside an earlier one.
+  Notice given on day G ends the contract at the earliest period end whose deadline is on or
+  after G, and the deadline reported on `as_of` is that of the earliest period end whose
+  deadline is on or after `as_of` (possibly a few periods ahead). Its explanation then names
+  the period it is for and the earlier period it falls in.
 * With the `following` rule a deadline never moves past the end of its own term; it falls
   back to the preceding business day instead.
 * `terminated_on` is the first day the contract is no longer in force. A termination dated
@@ -451,21 +458,16 @@ def _validate_terms(terms: KeyDateTerms) -> None:
         raise ValueError(f"max_renewals cannot be negative (got {terms.max_renewals})")
     if terms.notice is None:
         return
-    schedule = _Schedule(terms)
-    checked = [schedule.term(0)]
-    may_renew = terms.renewal_kind is RenewalKind.EVERGREEN or (
-        terms.renews and (terms.max_renewals is None or terms.max_renewals >= 1)
-    )
-    if may_renew:
-        checked.append(schedule.term(1))
-    for term in checked:
-        raw, _ = _unadjusted_notice_date(term.end.on, terms.notice, terms.calendar)
-        if raw < term.start:
-            which = "initial term" if term.index == 0 else "renewal term"
-            raise ValueError(
-                f"the notice period ({terms.notice.describe()}) is not shorter than the {which} "
-                f"({term.start.isoformat()} to {term.end.on.isoformat()})"
-            )
+    # Only the initial term bounds the notice period: a deadline before the contract starts
+    # is nonsense. A notice period longer than a renewal term is a real clause ("month to
+    # month until 60 days' notice"); its deadlines simply fall in an earlier period.
+    initial = _Schedule(terms).term(0)
+    raw, _ = _unadjusted_notice_date(initial.end.on, terms.notice, terms.calendar)
+    if raw < initial.start:
+        raise ValueError(
+            f"the notice period ({terms.notice.describe()}) is not shorter than the initial term "
+            f"({initial.start.isoformat()} to {initial.end.on.isoformat()})"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -567,9 +569,30 @@ class _Schedule:
                 f"notice of non-renewal ({notice.describe()} before the end) on or before this "
                 f"date; otherwise it renews for {_plural(self.renewal_months, 'month')}"
             )
-        result = replace(base, label=label, explanation=(context, *base.explanation))
+        steps = [context, *base.explanation]
+        if base.on < term.start:
+            steps.append(self._early_deadline_note(term, base.on, notice))
+        result = replace(base, label=label, explanation=tuple(steps))
         self._deadlines[index] = result
         return result
+
+    def _early_deadline_note(self, term: _Term, deadline_on: date, notice: NoticePeriod) -> str:
+        """Say why a deadline falls before the period it belongs to has even started."""
+        name = self.term_name(term.index)
+        span = f"{term.start.isoformat()} to {term.end.on.isoformat()}"
+        if deadline_on < self.terms.start_on:  # only reachable by a preceding-day shift
+            where = f"before the contract starts on {self.terms.start_on.isoformat()}"
+        else:
+            earlier = self.term(self.index_on(deadline_on))
+            where = (
+                f"in {self.term_name(earlier.index)} ({earlier.start.isoformat()} to "
+                f"{earlier.end.on.isoformat()})"
+            )
+        return (
+            f"The notice period ({notice.describe()}) is longer than {name} ({span}), so this "
+            f"deadline (notice for the period ending {term.end.on.isoformat()}) falls before "
+            f"that period starts, {where}"
+        )
 
     def index_on(self, day: date) -> int:
         """The index of the term in force on `day` (0 for any day up to the initial term end)."""
@@ -587,6 +610,11 @@ class _Schedule:
 
     def first_deadline_on_or_after(self, day: date, limit: int | None) -> int | None:
         """The first term below `limit` whose notice deadline is on or after `day`."""
+        # A deadline is never after its own term's end, so no term that ended before `day`
+        # can qualify and the search starts at the term in force on `day`. It cannot stop
+        # there: with notice longer than a period, the next few periods' deadlines may
+        # already have passed too (each falls before its period starts), so walk on until one
+        # has not. Deadlines grow with the period ends, so the walk is short.
         index = 0 if day < self.terms.start_on else self.index_on(day)
         while limit is None or index < limit:
             if self.deadline(index).on >= day:
@@ -801,7 +829,7 @@ class _Assessment:
         current_end = self._termination_date() if cut_short else term.end
         follows = self._next_term_follows(index)
         status, story = self._status(index, current_end, follows)
-        deadline = self._notice_deadline(index)
+        deadline = self._notice_deadline()
         final = self._final_end()
         return KeyDates(
             as_of=self.as_of,
@@ -904,8 +932,18 @@ class _Assessment:
         else:
             action = f"renews automatically for {_plural(schedule.renewal_months, 'month')}"
         if schedule.deadline(index).on < self.as_of:
-            return (
+            passed = (
                 f"The notice deadline {deadline} has passed: the contract {action} on {next_start}"
+            )
+            # With notice longer than a period, the next end or two may be out of reach too:
+            # say which end notice given now would still reach.
+            reachable = schedule.first_deadline_on_or_after(self.as_of, self.cap)
+            if reachable is None:
+                return passed
+            return (
+                f"{passed}; the earliest end notice can still reach is "
+                f"{schedule.term(reachable).end.on.isoformat()}, with notice of {noun} by "
+                f"{schedule.deadline(reachable).on.isoformat()}"
             )
         return (
             f"The contract {action} on {next_start} unless notice of {noun} is given by {deadline}"
@@ -961,7 +999,7 @@ class _Assessment:
             )
         return tuple(lines)
 
-    def _notice_deadline(self, index: int) -> DerivedDate | None:
+    def _notice_deadline(self) -> DerivedDate | None:
         """The next notice deadline on or after `as_of` that still matters."""
         if self.kind is RenewalKind.NONE or self.termination is not None:
             return None
@@ -969,13 +1007,11 @@ class _Assessment:
             return self.schedule.deadline(self.committed) if self.option_open else None
         if self.notice_index is not None:
             return None  # notice has already been given: no deadline is left to meet
-        candidate = index
-        while self.cap is None or candidate < self.cap:
-            deadline = self.schedule.deadline(candidate)
-            if deadline.on >= self.as_of:
-                return deadline
-            candidate += 1
-        return None
+        # The same rule as for a notice given on `as_of`: the earliest period end whose
+        # deadline has not passed, which may lie several periods ahead when the notice is
+        # longer than a period.
+        reachable = self.schedule.first_deadline_on_or_after(self.as_of, self.cap)
+        return None if reachable is None else self.schedule.deadline(reachable)
 
     def _termination_date(self) -> DerivedDate:
         """The recorded termination as a derived date."""

@@ -42,11 +42,13 @@ FOLLOWING = NonBusinessDayRule.FOLLOWING
 UNADJUSTED = NonBusinessDayRule.UNADJUSTED
 
 DAYS_90 = NoticePeriod(90, NoticeUnit.CALENDAR_DAYS)
+DAYS_60 = NoticePeriod(60, NoticeUnit.CALENDAR_DAYS)
 THREE_MONTHS = NoticePeriod(3, NoticeUnit.MONTHS)
 ONE_MONTH = NoticePeriod(1, NoticeUnit.MONTHS)
 
 Status = ContractStatus
 NO_EVENTS = ContractEvents()
+ONE_DAY = timedelta(days=1)
 
 
 def fixed_term() -> KeyDateTerms:
@@ -414,13 +416,14 @@ def test_with_the_preceding_rule_the_deadline_is_a_business_day(
         ),
         pytest.param(
             {
-                "term_months": 24,
+                "term_months": 3,
                 "renewal_kind": "automatic",
-                "renewal_term_months": 1,
+                "renewal_term_months": 12,
                 "notice": THREE_MONTHS,
             },
-            "not shorter than the renewal term",
-            id="notice-longer-than-the-renewal-term",
+            r"notice period \(3 months\) is not shorter than the initial term \(2026-01-01 to "
+            r"2026-03-31\)",
+            id="notice-as-long-as-a-short-initial-term-before-long-renewals",
         ),
         pytest.param(
             {
@@ -454,6 +457,36 @@ def test_a_notice_period_one_day_shorter_than_the_term_is_accepted() -> None:
         notice=NoticePeriod(364, NoticeUnit.CALENDAR_DAYS),
     )
     assert terms.calendar is WEEKENDS_ONLY
+
+
+@pytest.mark.parametrize(
+    ("kind", "renewal_months", "notice"),
+    [
+        pytest.param(RenewalKind.EVERGREEN, 1, DAYS_60, id="month-to-month-on-60-days"),
+        pytest.param(RenewalKind.AUTOMATIC, 1, THREE_MONTHS, id="monthly-renewal-on-3-months"),
+        pytest.param(RenewalKind.AUTOMATIC, 1, ONE_MONTH, id="monthly-renewal-on-1-month"),
+        pytest.param(
+            RenewalKind.EVERGREEN,
+            1,
+            NoticePeriod(30, NoticeUnit.BUSINESS_DAYS),
+            id="monthly-on-30-business-days",
+        ),
+        pytest.param(RenewalKind.OPTIONAL, 3, NoticePeriod(6, NoticeUnit.MONTHS), id="optional"),
+    ],
+)
+def test_a_notice_period_longer_than_the_renewal_term_is_accepted(
+    kind: RenewalKind, renewal_months: int, notice: NoticePeriod
+) -> None:
+    # Real clauses say this: "after the initial 24 months, month to month until either party
+    # gives 60 days' notice". Only the initial term bounds the notice period.
+    terms = KeyDateTerms(
+        start_on=date(2026, 1, 1),
+        term_months=24,
+        renewal_kind=kind,
+        renewal_term_months=renewal_months,
+        notice=notice,
+    )
+    assert terms.renewal_term_months == renewal_months
 
 
 def test_a_negative_notice_period_is_rejected() -> None:
@@ -1029,22 +1062,376 @@ def test_the_next_action_names_what_to_do_and_why_it_is_next() -> None:
     )
 
 
+# -- notice longer than a renewal period -------------------------------------------------------
+
+
+def month_to_month() -> KeyDateTerms:
+    """24 months from 2025-07-01, then month to month until 60 days' notice (evergreen)."""
+    return KeyDateTerms(
+        start_on=date(2025, 7, 1),
+        term_months=24,
+        renewal_kind=RenewalKind.EVERGREEN,
+        renewal_term_months=1,
+        notice=DAYS_60,
+        calendar=GB,
+    )
+
+
+def monthly_automatic(max_renewals: int | None = 6) -> KeyDateTerms:
+    """2026, then automatic 1-month renewals unless 90 days' notice is given."""
+    return KeyDateTerms(
+        start_on=date(2026, 1, 1),
+        term_months=12,
+        renewal_kind=RenewalKind.AUTOMATIC,
+        renewal_term_months=1,
+        max_renewals=max_renewals,
+        notice=DAYS_90,
+        calendar=GB,
+    )
+
+
+def monthly_on_business_days() -> KeyDateTerms:
+    """2026, then month to month until 30 business days' notice (GB holidays)."""
+    return KeyDateTerms(
+        start_on=date(2026, 1, 1),
+        term_months=12,
+        renewal_kind=RenewalKind.EVERGREEN,
+        renewal_term_months=1,
+        notice=NoticePeriod(30, NoticeUnit.BUSINESS_DAYS),
+        calendar=GB,
+    )
+
+
+# month_to_month(): period end -> notice deadline (60 calendar days back, preceding business day)
+#   2027-06-30 (initial) -> 2027-04-30 (2027-05-01 is a Saturday)
+#   2027-07-31 -> 2027-06-01    2027-08-31 -> 2027-07-02    2027-09-30 -> 2027-07-30 (1 Aug: Sunday)
+#   2027-10-31 -> 2027-09-01    2027-11-30 -> 2027-10-01    2027-12-31 -> 2027-11-01
+# Two deadlines (2 and 30 July) fall inside the July period, 28 days apart.
+# monthly_automatic(): 2026-12-31 -> 2026-10-02, 2027-01-31 -> 2026-11-02,
+#   2027-02-28 -> 2026-11-30, 2027-03-31 -> 2026-12-31, 2027-04-30 -> 2027-01-29 (30 Jan: Saturday),
+#   2027-05-31 -> 2027-03-02; the sixth renewal (June 2027) is the last, with no deadline.
+# monthly_on_business_days(): 2026-12-31 -> 2026-11-17, 2027-01-31 -> 2026-12-16 (over Christmas,
+#   Boxing Day and New Year's Day), 2027-02-28 -> 2027-01-18, 2027-03-31 -> 2027-02-17.
+
+LONG_NOTICE = [
+    # evergreen, month to month on 60 days' notice ------------------------------------------
+    pytest.param(
+        month_to_month(), date(2027, 3, 1), NO_EVENTS,
+        Status.ACTIVE, date(2027, 6, 30), date(2027, 4, 30), date(2027, 4, 30), None,
+        id="evergreen-60d-initial-term-before-its-deadline",
+    ),
+    pytest.param(
+        month_to_month(), date(2027, 5, 15), NO_EVENTS,
+        Status.ACTIVE, date(2027, 6, 30), date(2027, 6, 1), date(2027, 6, 1), None,
+        id="evergreen-60d-initial-deadline-missed-first-period-still-reachable",
+    ),
+    pytest.param(
+        month_to_month(), date(2027, 6, 2), NO_EVENTS,
+        Status.ACTIVE, date(2027, 6, 30), date(2027, 7, 2), date(2027, 7, 2), None,
+        id="evergreen-60d-initial-term-reaches-only-the-second-period",
+    ),
+    pytest.param(
+        month_to_month(), date(2027, 7, 15), NO_EVENTS,
+        Status.ACTIVE, date(2027, 7, 31), date(2027, 7, 30), date(2027, 7, 30), None,
+        id="evergreen-60d-mid-rolling-two-periods-ahead",
+    ),
+    pytest.param(
+        month_to_month(), date(2027, 7, 31), NO_EVENTS,
+        Status.ACTIVE, date(2027, 7, 31), date(2027, 9, 1), date(2027, 9, 1), None,
+        id="evergreen-60d-last-day-of-a-period-three-periods-ahead",
+    ),
+    pytest.param(
+        month_to_month(), date(2027, 7, 20), ContractEvents(notice_given_on=date(2027, 7, 15)),
+        Status.ACTIVE, date(2027, 7, 31), None, date(2027, 9, 30), date(2027, 9, 30),
+        id="evergreen-60d-notice-mid-period-ends-two-periods-on",
+    ),
+    pytest.param(
+        month_to_month(), date(2027, 9, 10), ContractEvents(notice_given_on=date(2027, 7, 15)),
+        Status.EXPIRING, date(2027, 9, 30), None, date(2027, 9, 30), date(2027, 9, 30),
+        id="evergreen-60d-notice-given-last-period-expiring",
+    ),
+    pytest.param(
+        month_to_month(), date(2027, 10, 1), ContractEvents(notice_given_on=date(2027, 7, 15)),
+        Status.EXPIRED, None, None, None, date(2027, 9, 30),
+        id="evergreen-60d-ended-by-notice",
+    ),
+    # automatic 1-month renewals on 90 days' notice, at most six ---------------------------
+    pytest.param(
+        monthly_automatic(), date(2026, 6, 1), NO_EVENTS,
+        Status.ACTIVE, date(2026, 12, 31), date(2026, 10, 2), date(2026, 10, 2), date(2027, 6, 30),
+        id="automatic-90d-initial-term",
+    ),
+    pytest.param(
+        monthly_automatic(), date(2026, 10, 3), NO_EVENTS,
+        Status.ACTIVE, date(2026, 12, 31), date(2026, 11, 2), date(2026, 11, 2), date(2027, 6, 30),
+        id="automatic-90d-initial-deadline-missed",
+    ),
+    pytest.param(
+        monthly_automatic(), date(2027, 2, 10), NO_EVENTS,
+        Status.RENEWED, date(2027, 2, 28), date(2027, 3, 2), date(2027, 3, 2), date(2027, 6, 30),
+        id="automatic-90d-deadline-for-the-fifth-renewal",
+    ),
+    pytest.param(
+        monthly_automatic(), date(2027, 3, 5), NO_EVENTS,
+        Status.RENEWED, date(2027, 3, 31), None, date(2027, 6, 30), date(2027, 6, 30),
+        id="automatic-90d-every-deadline-before-the-cap-passed",
+    ),
+    pytest.param(
+        monthly_automatic(), date(2027, 6, 10), NO_EVENTS,
+        Status.EXPIRING, date(2027, 6, 30), None, date(2027, 6, 30), date(2027, 6, 30),
+        id="automatic-90d-last-permitted-renewal-expiring",
+    ),
+    pytest.param(
+        monthly_automatic(), date(2027, 1, 10), ContractEvents(notice_given_on=date(2026, 12, 15)),
+        Status.RENEWED, date(2027, 1, 31), None, date(2027, 3, 31), date(2027, 3, 31),
+        id="automatic-90d-notice-in-december-ends-march",
+    ),
+    pytest.param(
+        monthly_automatic(), date(2027, 3, 20), ContractEvents(notice_given_on=date(2027, 3, 10)),
+        Status.RENEWED, date(2027, 3, 31), None, date(2027, 6, 30), date(2027, 6, 30),
+        id="automatic-90d-notice-too-late-for-any-permitted-renewal",
+    ),
+    pytest.param(
+        monthly_automatic(max_renewals=2), date(2026, 11, 10), NO_EVENTS,
+        Status.ACTIVE, date(2026, 12, 31), None, date(2027, 2, 28), date(2027, 2, 28),
+        id="automatic-90d-two-renewals-both-deadlines-passed",
+    ),
+    pytest.param(
+        monthly_automatic(max_renewals=None), date(2027, 3, 5), NO_EVENTS,
+        Status.RENEWED, date(2027, 3, 31), date(2027, 4, 1), date(2027, 4, 1), None,
+        id="automatic-90d-unlimited-deadline-for-june",
+    ),
+    # evergreen, month to month on 30 business days' notice --------------------------------
+    pytest.param(
+        monthly_on_business_days(), date(2026, 11, 1), NO_EVENTS,
+        Status.ACTIVE, date(2026, 12, 31), date(2026, 11, 17), date(2026, 11, 17), None,
+        id="business-days-initial-term",
+    ),
+    pytest.param(
+        monthly_on_business_days(), date(2026, 11, 20), NO_EVENTS,
+        Status.ACTIVE, date(2026, 12, 31), date(2026, 12, 16), date(2026, 12, 16), None,
+        id="business-days-deadline-for-january-falls-in-december",
+    ),
+    pytest.param(
+        monthly_on_business_days(), date(2026, 12, 20), NO_EVENTS,
+        Status.ACTIVE, date(2026, 12, 31), date(2027, 1, 18), date(2027, 1, 18), None,
+        id="business-days-late-december-reaches-february",
+    ),
+    pytest.param(
+        monthly_on_business_days(), date(2027, 1, 5), NO_EVENTS,
+        Status.ACTIVE, date(2027, 1, 31), date(2027, 1, 18), date(2027, 1, 18), None,
+        id="business-days-mid-rolling",
+    ),
+    pytest.param(
+        monthly_on_business_days(), date(2027, 1, 5),
+        ContractEvents(notice_given_on=date(2026, 12, 17)),
+        Status.ACTIVE, date(2027, 1, 31), None, date(2027, 2, 28), date(2027, 2, 28),
+        id="business-days-notice-a-day-late-for-january",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("terms", "as_of", "events", "status", "term_end_on", "deadline_on", "action_on", "final_on"),
+    LONG_NOTICE,
+)
+def test_notice_longer_than_a_renewal_period(
+    terms: KeyDateTerms,
+    as_of: date,
+    events: ContractEvents,
+    status: ContractStatus,
+    term_end_on: date | None,
+    deadline_on: date | None,
+    action_on: date | None,
+    final_on: date | None,
+) -> None:
+    result = key_dates(terms, as_of, events)
+    assert result.status is status, result.status_explanation
+    assert on(result.current_term_end) == term_end_on
+    assert on(result.notice_deadline) == deadline_on
+    assert on(result.next_action) == action_on
+    assert on(result.final_end) == final_on
+    assert_consistent(result, terms, as_of, events)
+
+
+@pytest.mark.parametrize(
+    ("terms", "given_on", "ends_on"),
+    [
+        # Deadlines 2027-06-01 | 07-02 | 07-30 | 09-01 | 10-01 for ends 07-31 | 08-31 | 09-30 |
+        # 10-31 | 11-30: successive deadlines are less than a period apart and two fall in July.
+        pytest.param(month_to_month(), date(2027, 4, 30), date(2027, 6, 30), id="60d-on-first"),
+        pytest.param(month_to_month(), date(2027, 5, 1), date(2027, 7, 31), id="60d-a-day-late"),
+        pytest.param(month_to_month(), date(2027, 6, 1), date(2027, 7, 31), id="60d-june-1"),
+        pytest.param(month_to_month(), date(2027, 6, 2), date(2027, 8, 31), id="60d-june-2"),
+        pytest.param(month_to_month(), date(2027, 7, 2), date(2027, 8, 31), id="60d-july-2"),
+        pytest.param(month_to_month(), date(2027, 7, 3), date(2027, 9, 30), id="60d-july-3"),
+        pytest.param(month_to_month(), date(2027, 7, 30), date(2027, 9, 30), id="60d-july-30"),
+        pytest.param(month_to_month(), date(2027, 7, 31), date(2027, 10, 31), id="60d-july-31"),
+        pytest.param(month_to_month(), date(2027, 9, 1), date(2027, 10, 31), id="60d-sept-1"),
+        pytest.param(month_to_month(), date(2027, 9, 15), date(2027, 11, 30), id="60d-mid-sept"),
+        pytest.param(month_to_month(), date(2025, 1, 1), date(2027, 6, 30), id="60d-before-start"),
+        pytest.param(monthly_automatic(), date(2026, 10, 2), date(2026, 12, 31), id="90d-oct-2"),
+        pytest.param(monthly_automatic(), date(2026, 10, 3), date(2027, 1, 31), id="90d-oct-3"),
+        pytest.param(monthly_automatic(), date(2026, 11, 30), date(2027, 2, 28), id="90d-nov-30"),
+        pytest.param(monthly_automatic(), date(2027, 1, 29), date(2027, 4, 30), id="90d-jan-29"),
+        pytest.param(monthly_automatic(), date(2027, 1, 30), date(2027, 5, 31), id="90d-jan-30"),
+        pytest.param(monthly_automatic(), date(2027, 3, 3), date(2027, 6, 30), id="90d-after-last"),
+        pytest.param(
+            monthly_on_business_days(), date(2026, 12, 16), date(2027, 1, 31), id="30bd-dec-16"
+        ),
+        pytest.param(
+            monthly_on_business_days(), date(2026, 12, 17), date(2027, 2, 28), id="30bd-dec-17"
+        ),
+        pytest.param(
+            monthly_on_business_days(), date(2027, 1, 19), date(2027, 3, 31), id="30bd-jan-19"
+        ),
+    ],
+)
+def test_notice_ends_the_contract_at_the_first_period_end_whose_deadline_it_meets(
+    terms: KeyDateTerms, given_on: date, ends_on: date
+) -> None:
+    result = key_dates(terms, date(2025, 1, 1), ContractEvents(notice_given_on=given_on))
+    assert result.final_end is not None
+    assert result.final_end.on == ends_on
+
+
+def test_a_deadline_before_its_period_starts_says_which_period_it_is_for() -> None:
+    result = key_dates(month_to_month(), date(2027, 5, 15))
+    assert result.notice_deadline is not None
+    assert result.notice_deadline.explanation == (
+        "To end the contract on 2027-07-31, either party must give notice of termination "
+        "(60 calendar days before the end of renewal period 1) on or before this date; "
+        "otherwise it rolls on for another 1 month",
+        "2027-07-31 minus 60 calendar days = 2027-06-01; Tuesday, a business day in GB",
+        "The notice period (60 calendar days) is longer than renewal period 1 (2027-07-01 to "
+        "2027-07-31), so this deadline (notice for the period ending 2027-07-31) falls before "
+        "that period starts, in the initial term (2025-07-01 to 2027-06-30)",
+    )
+
+
+def test_a_shifted_deadline_two_periods_ahead_is_explained() -> None:
+    result = key_dates(month_to_month(), date(2027, 7, 15))
+    assert result.notice_deadline is not None
+    assert result.notice_deadline.explanation[1:] == (
+        "2027-09-30 minus 60 calendar days = 2027-08-01",
+        "2027-08-01 is a Sunday, a weekend day in GB; moved to the preceding business day "
+        "2027-07-30 (Friday), passing over 2027-07-31 (Saturday)",
+        "The notice period (60 calendar days) is longer than renewal period 3 (2027-09-01 to "
+        "2027-09-30), so this deadline (notice for the period ending 2027-09-30) falls before "
+        "that period starts, in renewal period 1 (2027-07-01 to 2027-07-31)",
+    )
+    assert result.status_explanation == (
+        "2027-07-15 falls in renewal period 1 (2027-07-01 to 2027-07-31): past its initial "
+        "term, the contract rolls on period by period",
+        "The notice deadline 2027-06-01 has passed: the contract rolls on for another 1 month "
+        "on 2027-08-01; the earliest end notice can still reach is 2027-09-30, with notice of "
+        "termination by 2027-07-30",
+    )
+
+
+def test_a_business_day_deadline_in_the_previous_period_lists_the_holidays_it_passed() -> None:
+    result = key_dates(monthly_on_business_days(), date(2026, 11, 20))
+    assert result.notice_deadline is not None
+    assert result.notice_deadline.explanation[1:] == (
+        "2027-01-31 minus 30 business days in GB = 2026-12-16; Wednesday, a business day in GB",
+        "Counted back business days only from 2027-01-31 (the end date itself is not counted), "
+        "passing over 13 weekend days and 3 public holidays: 2026-12-25 Christmas Day, "
+        "2026-12-28 Boxing Day (substitute), 2027-01-01 New Year's Day",
+        "The notice period (30 business days) is longer than renewal period 1 (2027-01-01 to "
+        "2027-01-31), so this deadline (notice for the period ending 2027-01-31) falls before "
+        "that period starts, in the initial term (2026-01-01 to 2026-12-31)",
+    )
+
+
+def test_late_notice_on_a_monthly_renewal_is_explained_against_the_right_deadlines() -> None:
+    result = key_dates(
+        monthly_automatic(), date(2027, 1, 10), ContractEvents(notice_given_on=date(2026, 12, 15))
+    )
+    assert result.status_explanation[-1] == (
+        "Notice of non-renewal given on 2026-12-15 came after this term's deadline 2026-11-02, "
+        "so the contract continues on 2027-02-01 and ends on 2027-03-31"
+    )
+    assert result.final_end is not None
+    assert result.final_end.label == "Expiry (notice given)"
+    assert result.final_end.explanation[-1] == (
+        "Notice of non-renewal was given on 2026-12-15, on or before the deadline 2026-12-31: "
+        "the contract ends on 2027-03-31"
+    )
+    assert [(r.on, r.explanation[0]) for r in result.renewals] == [
+        (
+            date(2027, 1, 1),
+            "Renewed on 2027-01-01: no notice of non-renewal was recorded by the deadline "
+            "2026-10-02",
+        ),
+        (date(2027, 2, 1), "Renews on 2027-02-01: the notice deadline 2026-11-02 has passed"),
+        (date(2027, 3, 1), "Renews on 2027-03-01: the notice deadline 2026-11-30 has passed"),
+    ]
+
+
+def test_monthly_renewals_list_each_renewal_with_the_deadline_that_decides_it() -> None:
+    result = key_dates(monthly_automatic(), date(2026, 6, 1))
+    assert [(r.on, r.explanation[0]) for r in result.renewals] == [
+        (
+            date(2027, month, 1),
+            f"Renews on 2027-{month:02d}-01 unless notice of non-renewal is given by {deadline}",
+        )
+        for month, deadline in [
+            (1, "2026-10-02"),
+            (2, "2026-11-02"),
+            (3, "2026-11-30"),
+            (4, "2026-12-31"),
+            (5, "2027-01-29"),
+            (6, "2027-03-02"),
+        ]
+    ]
+
+
 # -- properties --------------------------------------------------------------------------------
 
 
+NOTICE_CAPS = {NoticeUnit.MONTHS: 36, NoticeUnit.CALENDAR_DAYS: 800, NoticeUnit.BUSINESS_DAYS: 500}
+"""The longest notice generated in each unit (it must also be shorter than the initial term)."""
+
+
 @st.composite
-def valid_terms(draw: st.DrawFn) -> KeyDateTerms:
-    """Random terms that pass validation (invalid combinations are discarded)."""
+def valid_terms(draw: st.DrawFn, long_notice: bool = False) -> KeyDateTerms:
+    """Random terms that pass validation (invalid combinations are discarded).
+
+    Notice periods range up to the length of the initial term, so they are often longer than
+    the renewal term ("month to month on 60 days' notice"); `long_notice` insists on that.
+    """
     start = draw(st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31)))
-    kind = draw(st.sampled_from(RenewalKind))
-    if draw(st.booleans()):
-        end_on, term_months = None, draw(st.integers(min_value=1, max_value=60))
-    else:
-        end_on, term_months = start + timedelta(days=draw(st.integers(0, 1800))), None
+    kinds = [kind for kind in RenewalKind if kind is not RenewalKind.NONE or not long_notice]
+    kind = draw(st.sampled_from(kinds))
+    renewal_months = draw(st.integers(min_value=1, max_value=3) | st.integers(1, 36))
     unit = draw(st.sampled_from(NoticeUnit))
-    limits = {NoticeUnit.MONTHS: 11, NoticeUnit.CALENDAR_DAYS: 200, NoticeUnit.BUSINESS_DAYS: 120}
+    # Amounts that reach back past the start of a renewal term: a month has at most 31 days
+    # and at most 23 business days.
+    past_renewal = {
+        NoticeUnit.MONTHS: renewal_months + 1,  # n months can clamp to just inside the period
+        NoticeUnit.CALENDAR_DAYS: 31 * renewal_months + 1,
+        NoticeUnit.BUSINESS_DAYS: 23 * renewal_months + 1,
+    }[unit]
+    lowest = past_renewal if long_notice else 0
+    if draw(st.booleans()):
+        shortest = lowest // 20 + 2 if long_notice else 1  # keep room for the notice
+        end_on, term_months = None, draw(st.integers(min_value=shortest, max_value=60))
+        initial_days = (term_end(start, term_months, EndConvention.ANNIVERSARY).on - start).days
+    else:
+        shortest = 31 * (lowest // 20 + 2) if long_notice else 0
+        days = draw(st.integers(min_value=shortest, max_value=1800))
+        end_on, term_months = start + timedelta(days=days), None
+        initial_days = days + 1
+    # What fits in the initial term, roughly; validation discards the few that do not.
+    fits = {
+        NoticeUnit.MONTHS: initial_days // 28,
+        NoticeUnit.CALENDAR_DAYS: initial_days,
+        NoticeUnit.BUSINESS_DAYS: initial_days * 5 // 7 + 2,
+    }[unit]
+    highest = min(fits, NOTICE_CAPS[unit])
+    assume(lowest <= highest)
     notice = NoticePeriod(
-        draw(st.integers(min_value=0, max_value=limits[unit])),
+        draw(st.integers(min_value=lowest, max_value=highest)),
         unit,
         draw(st.sampled_from(NoticeParty)),
     )
@@ -1055,7 +1442,7 @@ def valid_terms(draw: st.DrawFn) -> KeyDateTerms:
             term_months=term_months,
             end_convention=draw(st.sampled_from(EndConvention)),
             renewal_kind=kind,
-            renewal_term_months=draw(st.integers(min_value=1, max_value=36)),
+            renewal_term_months=renewal_months,
             max_renewals=draw(st.none() | st.integers(min_value=0, max_value=5)),
             notice=notice if kind is not RenewalKind.NONE or draw(st.booleans()) else None,
             calendar=draw(st.sampled_from([GB, WEEKENDS_ONLY])),
@@ -1087,9 +1474,11 @@ def events_for(draw: st.DrawFn, terms: KeyDateTerms) -> ContractEvents:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> tuple[KeyDateTerms, date, ContractEvents]:
+def scenarios(
+    draw: st.DrawFn, long_notice: bool = False
+) -> tuple[KeyDateTerms, date, ContractEvents]:
     """Terms, an as-of date and events."""
-    terms = draw(valid_terms())
+    terms = draw(valid_terms(long_notice=long_notice))
     as_of = draw(
         st.dates(
             min_value=terms.start_on - timedelta(days=800),
@@ -1105,6 +1494,21 @@ def test_key_dates_never_raises_and_the_next_action_is_never_in_the_past(
     scenario: tuple[KeyDateTerms, date, ContractEvents], window: int
 ) -> None:
     terms, as_of, events = scenario
+    result = key_dates(terms, as_of, events, expiring_within_days=window)
+    assert_consistent(result, terms, as_of, events)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios(long_notice=True), window=st.integers(min_value=0, max_value=200))
+def test_notice_longer_than_the_renewal_term_never_breaks_the_key_dates(
+    scenario: tuple[KeyDateTerms, date, ContractEvents], window: int
+) -> None:
+    terms, as_of, events = scenario
+    assert terms.notice is not None
+    assert terms.renewal_term_months is not None
+    # The notice reaches back past the start of every renewal term.
+    reach = notice_deadline(period_end(terms, 1), terms.notice, terms.calendar, UNADJUSTED).on
+    assert reach <= period_end(terms, 0)
     result = key_dates(terms, as_of, events, expiring_within_days=window)
     assert_consistent(result, terms, as_of, events)
 
@@ -1149,3 +1553,84 @@ def assert_consistent(
     for item in result.all_dates():
         assert item.explanation
     assert [d.on for d in result.all_dates()] == sorted(d.on for d in result.all_dates())
+    if terms.notice is not None and terms.renews:
+        assert_deadlines_follow_the_rule(result, terms, as_of, events)
+
+
+def period_end(terms: KeyDateTerms, index: int) -> date:
+    """The last day of term `index` (0: initial), counted independently of the engine."""
+    convention = terms.end_convention
+    if index == 0:
+        if terms.end_on is not None:
+            return terms.end_on
+        assert terms.term_months is not None
+        return term_end(terms.start_on, terms.term_months, convention).on
+    assert terms.renewal_term_months is not None
+    months = index * terms.renewal_term_months
+    if terms.term_months is not None:
+        return term_end(terms.start_on, terms.term_months + months, convention).on
+    assert terms.end_on is not None
+    anniversary = convention is EndConvention.ANNIVERSARY
+    anchor = terms.end_on if anniversary else terms.end_on + timedelta(days=1)
+    return term_end(anchor, months, convention).on
+
+
+def period_deadline(terms: KeyDateTerms, index: int) -> date:
+    """The notice deadline for the end of term `index`, straight from `notice_deadline`."""
+    assert terms.notice is not None
+    end = period_end(terms, index)
+    return notice_deadline(end, terms.notice, terms.calendar, terms.non_business_day_rule).on
+
+
+def first_reachable(terms: KeyDateTerms, day: date, limit: int | None) -> int | None:
+    """The earliest term below `limit` whose end's notice deadline is on or after `day`."""
+    index = 0
+    while limit is None or index < limit:
+        # A term that ends before `day` cannot have a deadline on or after it: skip it cheaply.
+        if period_end(terms, index) >= day and period_deadline(terms, index) >= day:
+            return index
+        index += 1
+    return None
+
+
+def assert_deadlines_follow_the_rule(
+    result: KeyDates, terms: KeyDateTerms, as_of: date, events: ContractEvents
+) -> None:
+    """The reported deadline, the notice's effect and the renewals match the notice rule."""
+    kind = terms.renewal_kind
+    cap = terms.max_renewals if kind is RenewalKind.AUTOMATIC else None
+    reported = result.notice_deadline
+    if reported is not None:
+        # The deadline belongs to a period end on or after it: never after its period's end.
+        end_text = reported.explanation[1][:10]
+        period = date.fromisoformat(end_text)
+        assert reported.on <= period
+        index = 0
+        while period_end(terms, index) < period:
+            index += 1
+        assert period_end(terms, index) == period
+        period_start = terms.start_on if index == 0 else period_end(terms, index - 1) + ONE_DAY
+        if reported.on < period_start:  # falls in an earlier period: says whose deadline it is
+            assert f"notice for the period ending {end_text}" in reported.explanation[-1]
+    optional = kind is RenewalKind.OPTIONAL
+    if not optional and events.terminated_on is None and events.notice_given_on is None:
+        # The next deadline is that of the earliest period end whose deadline is still ahead.
+        expected = first_reachable(terms, as_of, cap)
+        expected_on = None if expected is None else period_deadline(terms, expected)
+        assert on(reported) == expected_on
+        if expected is not None:
+            assert reported is not None
+            assert reported.explanation[1].startswith(period_end(terms, expected).isoformat())
+    given = events.notice_given_on
+    if not optional and events.terminated_on is None and given is not None:
+        # Notice given on G ends the contract at the earliest period end with deadline >= G.
+        ends = first_reachable(terms, given, cap)
+        last = cap if ends is None else ends
+        assert on(result.final_end) == (None if last is None else period_end(terms, last))
+    for renewal in result.renewals:
+        # Each renewal starts the day after the previous term and names the deadline of that
+        # term's end, which is what decides whether it happens.
+        index = int(renewal.label.split(" start")[0].split()[-1])
+        assert renewal.on == period_end(terms, index - 1) + ONE_DAY
+        if not renewal.explanation[0].startswith("Option exercised"):
+            assert period_deadline(terms, index - 1).isoformat() in renewal.explanation[0]
