@@ -33,6 +33,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pactline.engine.calendars import add_months
+
+# The key-date vocabulary is the engine's: one set of enums from the file to the calculation.
+from pactline.engine.dates import EndConvention, NoticeUnit, RenewalKind
+from pactline.engine.dates import NonBusinessDayRule as NonBusinessDay
+from pactline.engine.dates import NoticeParty as NoticeGivenBy
 from pactline.terms.calendars import (
     business_days_before,
     calendar_country_problem,
@@ -111,46 +116,6 @@ class ContractKind(StrEnum):
     MASTER = "master"
     STATEMENT_OF_WORK = "statement_of_work"
     ORDER = "order"
-
-
-class EndConvention(StrEnum):
-    """How a term measured in months ends."""
-
-    DAY_BEFORE_ANNIVERSARY = "day_before_anniversary"
-    ANNIVERSARY = "anniversary"
-
-
-class RenewalKind(StrEnum):
-    """How the contract continues when a term ends."""
-
-    NONE = "none"
-    AUTOMATIC = "automatic"
-    EVERGREEN = "evergreen"
-    OPTIONAL = "optional"
-
-
-class NoticeUnit(StrEnum):
-    """The unit a notice period is counted in."""
-
-    CALENDAR_DAYS = "calendar_days"
-    BUSINESS_DAYS = "business_days"
-    MONTHS = "months"
-
-
-class NoticeGivenBy(StrEnum):
-    """Which party may give the notice."""
-
-    EITHER = "either"
-    CUSTOMER = "customer"
-    SUPPLIER = "supplier"
-
-
-class NonBusinessDay(StrEnum):
-    """Where a key date that falls on a weekend or public holiday moves to."""
-
-    PRECEDING = "preceding"
-    FOLLOWING = "following"
-    UNADJUSTED = "unadjusted"
 
 
 # --------------------------------------------------------------------------- field types
