@@ -11,15 +11,13 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from pactline.cli.common import new_app
 from pactline.terms import TermsError, TermsIssue, load_terms, load_terms_file
 from pactline.terms.jsonschema import terms_json_schema_text
 
-app = typer.Typer(
-    help=(
-        "Work with contract terms files (YAML or JSON): check them against the terms "
-        "language and export its JSON Schema."
-    ),
-    no_args_is_help=True,
+app = new_app(
+    "Work with contract terms files (YAML or JSON): check them against the terms "
+    "language and export its JSON Schema."
 )
 
 STDIN_NAME = "-"
