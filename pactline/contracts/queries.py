@@ -183,27 +183,32 @@ def _filtered(filters: ContractFilters) -> Select[Contract]:
 _STATUS_ORDER = {s: i for i, s in enumerate(ContractStatus)}
 
 
-def _sort_key(sort: ContractSort) -> Any:
-    far = date.max
+def _sort_value(row: ContractSummary, sort: ContractSort) -> Any:
+    """The value a row sorts by; None for a blank, which always sorts last."""
+    match sort:
+        case ContractSort.TITLE:
+            return row.title.lower()
+        case ContractSort.COUNTERPARTY:
+            return row.counterparty.lower()
+        case ContractSort.STATUS:
+            return _STATUS_ORDER[row.status]
+        case ContractSort.NEXT_ACTION:
+            return row.next_action_on
+        case ContractSort.END:
+            return row.current_term_end_on
+        case ContractSort.ANNUAL_VALUE:
+            return row.annual_value
+        case _:
+            return row.reference.lower()
 
-    def key(row: ContractSummary) -> Any:
-        match sort:
-            case ContractSort.TITLE:
-                return row.title.lower()
-            case ContractSort.COUNTERPARTY:
-                return (row.counterparty.lower(), row.reference)
-            case ContractSort.STATUS:
-                return (_STATUS_ORDER[row.status], row.reference)
-            case ContractSort.NEXT_ACTION:
-                return (row.next_action_on or far, row.reference)
-            case ContractSort.END:
-                return (row.current_term_end_on or far, row.reference)
-            case ContractSort.ANNUAL_VALUE:
-                return (row.annual_value is None, row.annual_value or 0, row.reference)
-            case _:
-                return row.reference.lower()
 
-    return key
+def _sorted(rows: list[ContractSummary], sort: ContractSort, descending: bool) -> list[Any]:
+    """Rows in order, ties broken by reference, blanks last in either direction."""
+    rows = sorted(rows, key=lambda r: r.reference.lower())
+    present = [r for r in rows if _sort_value(r, sort) is not None]
+    blank = [r for r in rows if _sort_value(r, sort) is None]
+    present.sort(key=lambda r: _sort_value(r, sort), reverse=descending)
+    return present + blank
 
 
 def portfolio(session: Session, filters: ContractFilters, as_of: date) -> list[ContractSummary]:
@@ -222,11 +227,10 @@ def portfolio(session: Session, filters: ContractFilters, as_of: date) -> list[C
             for r in rows
             if any(
                 d is not None and as_of <= d <= horizon
-                for d in (r.notice_deadline_on, r.next_action_on)
+                for d in (r.notice_deadline_on, r.next_action_on, r.current_term_end_on)
             )
         ]
-    rows.sort(key=_sort_key(filters.sort), reverse=filters.descending)
-    return rows
+    return _sorted(rows, filters.sort, filters.descending)
 
 
 @dataclass(frozen=True)
@@ -291,6 +295,21 @@ def list_parties(session: Session) -> list[PartyRead]:
         )
         for p in session.scalars(select(Party).order_by(Party.name))
     ]
+
+
+def party_read(session: Session, party_id: int) -> PartyRead:
+    """A counterparty with the number of its contracts."""
+    party = get_party(session, party_id)
+    contracts = session.scalar(
+        select(func.count()).select_from(Contract).where(Contract.counterparty_id == party_id)
+    )
+    return PartyRead(
+        id=party.id,
+        name=party.name,
+        registration_id=party.registration_id,
+        country=party.country,
+        contract_count=contracts or 0,
+    )
 
 
 def get_party(session: Session, party_id: int) -> Party:

@@ -53,7 +53,7 @@ def parse_terms(text: str, *, source_name: str, format: str | None = None) -> Te
             + "; ".join(i.format() for i in exc.issues[:3]),
             details=terms_issue_details(exc),
         ) from None
-    fmt = format or ("json" if text.lstrip().startswith("{") else "yaml")
+    fmt = format or ("json" if text.lstrip("\ufeff \t\r\n").startswith(("{", "[")) else "yaml")
     return TermsInput(source_name=source_name, text=text, format=fmt, document=document)
 
 

@@ -182,7 +182,10 @@ class ContractFilters(BaseModel):
     our_role: OurRole | None = None
     kind: ContractKind | None = None
     deadline_within_days: int | None = Field(
-        None, ge=0, le=3650, description="Notice deadline or term end within N days"
+        None,
+        ge=0,
+        le=3650,
+        description="A notice deadline, next action or current term end within N days",
     )
     sort: ContractSort = ContractSort.REFERENCE
     descending: bool = False

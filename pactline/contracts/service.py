@@ -21,7 +21,7 @@ from pactline.contracts.rules import TermsInput
 from pactline.contracts.schemas import ContractUpdate, NoticeRequest, TerminateRequest
 from pactline.core import audit, clock
 from pactline.core.errors import Conflict, ValidationFailed
-from pactline.engine.dates import RenewalKind
+from pactline.engine.dates import ContractStatus, RenewalKind
 from pactline.terms import ContractKind, TermsDocument
 from pactline.users.enums import Permission
 from pactline.users.principal import Principal
@@ -407,11 +407,22 @@ def renew_contract(session: Session, *, actor: Principal, contract_id: int) -> C
         )
     if kind is RenewalKind.EVERGREEN:
         raise Conflict(f"{contract.reference} is evergreen: it continues until notice is given")
+    if dates.status is ContractStatus.EXPIRED:
+        end = dates.final_end.on if dates.final_end else None
+        raise Conflict(
+            f"{contract.reference} expired{f' on {end}' if end else ''}; an option cannot be "
+            "exercised after expiry (amend the terms to extend it)"
+        )
     maximum = doc.renewal.max_renewals
     if maximum is not None and contract.renewals_exercised >= maximum:
         raise Conflict(
             f"all {maximum} renewal option{'s' if maximum != 1 else ''} of "
             f"{contract.reference} have been exercised"
+        )
+    if dates.notice_deadline is None or dates.notice_deadline.on < today:
+        raise Conflict(
+            f"the deadline to exercise the renewal option of {contract.reference} has passed; "
+            "amend the terms if the parties agreed a late extension"
         )
     before = rules.snapshot(contract)
     contract.renewals_exercised += 1
@@ -439,11 +450,20 @@ def give_notice(
     actor.require(Permission.CONTRACTS_WRITE)
     contract = get_contract(session, contract_id)
     version = rules.version_in_force(contract, data.given_on)
-    kind = rules.document_of(version).renewal.kind.value
+    doc = rules.document_of(version)
+    kind = doc.renewal.kind.value
     if kind not in (RenewalKind.AUTOMATIC.value, RenewalKind.EVERGREEN.value):
-        raise Conflict(
-            f"{contract.reference} renews only {kind}; notice of non-renewal does not apply"
+        what = "has no renewal" if kind == RenewalKind.NONE.value else "renews only by option"
+        raise Conflict(f"{contract.reference} {what}; notice of non-renewal does not apply")
+    start = rules.document_of(min(contract.versions, key=lambda v: v.number)).term.start_on
+    if data.given_on < start or data.given_on > clock.today():
+        raise ValidationFailed(
+            f"notice can be recorded only for a day from the contract's start ({start}) to today",
+            details=[{"field": "given_on", "message": f"must be from {start} to today"}],
         )
+    _, dates = rules.contract_key_dates(contract, data.given_on)
+    if dates.status in (ContractStatus.EXPIRED, ContractStatus.TERMINATED):
+        raise Conflict(f"{contract.reference} had already ended on {data.given_on}")
     if contract.notice_given_on is not None:
         raise Conflict(f"notice was already recorded on {contract.notice_given_on}")
     contract.notice_given_on = data.given_on

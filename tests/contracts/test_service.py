@@ -344,3 +344,53 @@ def test_the_portfolio_filters_by_status_role_owner_and_deadline_window(
     assert refs(deadline_within_days=30) == ["PF-1"]
     assert refs(deadline_within_days=10) == []
     assert refs(q="northwind", sort="status") == ["PF-1", "PF-2"]
+
+
+def test_an_option_cannot_be_exercised_after_its_deadline_or_after_expiry(
+    session: Session,
+) -> None:
+    contract = import_contract(
+        session, terms_yaml("RN-3", renewal_kind="optional", months=12, notice_period=60)
+    )
+    # Term ends 2026-12-31; the option deadline is 60 days earlier, 2026-11-01.
+    with (
+        clock.frozen_at(datetime(2026, 12, 1, tzinfo=UTC)),
+        pytest.raises(Conflict, match="deadline to exercise"),
+    ):
+        service.renew_contract(session, actor=SYSTEM, contract_id=contract.id)
+    with (
+        clock.frozen_at(datetime(2027, 6, 1, tzinfo=UTC)),
+        pytest.raises(Conflict, match="expired on 2026-12-31"),
+    ):
+        service.renew_contract(session, actor=SYSTEM, contract_id=contract.id)
+    assert contract.renewals_exercised == 0
+
+
+@pytest.mark.parametrize("given_on", [date(2025, 6, 1), date(2099, 1, 1)])
+def test_notice_must_be_dated_between_the_start_and_today(session: Session, given_on: date) -> None:
+    contract = import_contract(session, terms_yaml("NO-2"))
+    with pytest.raises(ValidationFailed, match="from the contract's start"):
+        service.give_notice(
+            session, actor=SYSTEM, contract_id=contract.id, data=NoticeRequest(given_on=given_on)
+        )
+    assert contract.notice_given_on is None
+
+
+def test_blanks_sort_last_in_both_directions(session: Session) -> None:
+    import_contract(session, terms_yaml("S-1", annual_value="10.00"))
+    import_contract(session, terms_yaml("S-2", annual_value=None))
+    import_contract(session, terms_yaml("S-3", annual_value="30.00"))
+    as_of = date(2026, 6, 1)
+    up = queries.portfolio(session, ContractFilters(sort="annual_value"), as_of)
+    down = queries.portfolio(session, ContractFilters(sort="annual_value", descending=True), as_of)
+    assert [r.reference for r in up] == ["S-1", "S-3", "S-2"]
+    assert [r.reference for r in down] == ["S-3", "S-1", "S-2"]
+
+
+def test_the_deadline_window_includes_a_term_end_after_the_notice_deadline_passed(
+    session: Session,
+) -> None:
+    import_contract(session, terms_yaml("W-1", months=12, max_renewals=None, notice_period=90))
+    # Notice deadline 2026-10-02 has passed on 2026-11-20; the term still ends 2026-12-31.
+    rows = queries.portfolio(session, ContractFilters(deadline_within_days=60), date(2026, 11, 20))
+    assert [r.reference for r in rows] == ["W-1"]
