@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from pactline.api import audit, health, users
+from pactline.api import audit, contracts, health, users
 from pactline.api.deps import current_principal
 
 API_PREFIX = "/api/v1"
@@ -17,5 +17,6 @@ def build_router() -> APIRouter:
     protected = APIRouter(dependencies=[Depends(current_principal)])
     protected.include_router(users.router)
     protected.include_router(audit.router)
+    protected.include_router(contracts.router)
     router.include_router(protected)
     return router

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from pactline import __version__
-from pactline.cli import db, demo, users
+from pactline.cli import contracts, db, demo, terms, users
 from pactline.cli.common import console, err_console, new_app, open_database
 from pactline.core import migrate
 from pactline.core.config import get_settings
@@ -19,6 +19,8 @@ app = new_app(
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(demo.app, name="demo")
+app.add_typer(contracts.app, name="contracts")
+app.add_typer(terms.app, name="terms")
 
 
 def _version(value: bool) -> None:
