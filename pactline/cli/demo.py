@@ -8,6 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pactline.cli.common import console, db_session, new_app, operator
+from pactline.core import clock
 from pactline.demo import loader
 
 app = new_app("The demo portfolio: sample data so every page has something to show.")
@@ -19,12 +20,16 @@ def load(
         bool, typer.Option("--if-empty", help="Do nothing (and succeed) if data exists")
     ] = False,
 ) -> None:
-    """Load the demo portfolio into an empty database (one transaction: all or nothing)."""
+    """Load the demo portfolio into an empty database (one transaction: all or nothing).
+
+    Its dates are counted from today, so there are always deadlines coming up.
+    """
     with db_session() as session:
         if if_empty and not loader.is_empty(session):
             console.print("The database already holds data; demo not loaded.")
             return
-        steps = loader.demo_steps()
+        as_of = clock.today()
+        steps = loader.demo_steps(as_of)
         with Progress(
             TextColumn("Loading demo"),
             BarColumn(),
@@ -38,5 +43,9 @@ def load(
             def advance(step: str) -> None:
                 progress.update(task, advance=1, description=step)
 
-            created = loader.load_demo(session, actor=operator(), progress=advance)
-    console.print(f"Demo portfolio loaded: {created} records.")
+            summary = loader.load_demo(session, actor=operator(), as_of=as_of, progress=advance)
+    console.print(
+        f"Demo portfolio loaded: {summary.people} people, {summary.contracts} contracts "
+        f"({summary.versions} terms versions) with {summary.counterparties} counterparties "
+        f"in {summary.regions} regions, dated from {summary.as_of}."
+    )

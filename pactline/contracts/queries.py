@@ -395,6 +395,7 @@ def contracts_owned_by(session: Session, user_id: int) -> list[Contract]:
     return list(
         session.scalars(
             select(Contract)
+            .options(selectinload(Contract.versions))
             .where(
                 or_(
                     Contract.account_manager_id == user_id,
@@ -409,4 +410,8 @@ def contracts_owned_by(session: Session, user_id: int) -> list[Contract]:
 
 def all_contracts(session: Session) -> list[Contract]:
     """Every contract, by reference."""
-    return list(session.scalars(select(Contract).order_by(Contract.reference)))
+    return list(
+        session.scalars(
+            select(Contract).options(selectinload(Contract.versions)).order_by(Contract.reference)
+        )
+    )

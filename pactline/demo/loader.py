@@ -1,14 +1,28 @@
-"""Load the demo portfolio into an empty database, in one transaction."""
+"""Load the demo portfolio into an empty database, in one transaction.
+
+The people are added first, then every demo terms document goes through the real import
+path (`rules.parse_terms`, then `importing.stage_terms`, the same staging the import use case
+commits), then the recorded events (terminations, notices, exercised options). Nothing is
+committed until the end: all of the demo is loaded, or none.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pactline.contracts import importing, rules
+from pactline.contracts.models import Contract
+from pactline.contracts.rules import TermsInput
+from pactline.core import clock
 from pactline.core.errors import Conflict
+from pactline.demo.events import record_events
+from pactline.demo.portfolio import DemoContract, demo_contracts
+from pactline.terms import dump_terms, validate_terms_data
 from pactline.users import rules as users_rules
 from pactline.users.enums import Role
 from pactline.users.models import User
@@ -37,27 +51,75 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("raj.patel", "Raj Patel", Role.AUDITOR),
 )
 
+SAVE_STEP = "saving"
+
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class DemoSummary:
+    """What load_demo created."""
+
+    as_of: date
+    people: int
+    contracts: int
+    versions: int
+    counterparties: int
+    regions: int
+    events: int
+
+    @property
+    def records(self) -> int:
+        """People, contracts and terms versions created."""
+        return self.people + self.contracts + self.versions
+
+
 def is_empty(session: Session) -> bool:
-    """True when the database holds nothing but administrators."""
+    """True when the database holds nothing but administrators: no other user, no contract."""
     others = session.scalar(
         select(func.count()).select_from(User).where(User.role != Role.ADMIN.value)
     )
-    return not others
+    contracts = session.scalar(select(func.count()).select_from(Contract))
+    return not others and not contracts
 
 
-def demo_steps() -> list[str]:
-    """The names of the steps load_demo reports, for progress bars."""
-    return [f"person {p.username}" for p in DEMO_PEOPLE]
+def demo_steps(as_of: date | None = None) -> list[str]:
+    """The names of the steps load_demo reports, in order, for progress bars."""
+    day = as_of or clock.today()
+    return [
+        *(f"person {p.username}" for p in DEMO_PEOPLE),
+        *(f"contract {c.reference}" for c in demo_contracts(day)),
+        SAVE_STEP,
+    ]
 
 
-def load_demo(session: Session, *, actor: Principal, progress: Progress | None = None) -> int:
-    """Load the demo portfolio; refuses unless the database is empty. Returns records created."""
+def terms_inputs(contract: DemoContract) -> list[TermsInput]:
+    """A demo contract's terms documents as YAML text, validated the way an upload is."""
+    items = []
+    for number, data in enumerate(contract.documents, start=1):
+        text = dump_terms(validate_terms_data(data))
+        source = f"demo/{contract.reference}-v{number}.yaml"
+        items.append(rules.parse_terms(f"# Pactline demo portfolio\n{text}", source_name=source))
+    return items
+
+
+def load_demo(
+    session: Session,
+    *,
+    actor: Principal,
+    as_of: date | None = None,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Load the demo portfolio, dated from `as_of` (today by default); refuses unless the
+    database is empty. One transaction: one commit, or nothing on any error."""
     if not is_empty(session):
         raise Conflict("the database already holds data; the demo loads only into an empty one")
-    created = 0
+    day = as_of or clock.today()
+
+    def report(step: str) -> None:
+        if progress:
+            progress(step)
+
     for person in DEMO_PEOPLE:
         users_rules.add_user(
             session,
@@ -70,8 +132,28 @@ def load_demo(session: Session, *, actor: Principal, progress: Progress | None =
             ),
             can_sign_in=False,
         )
-        created += 1
-        if progress:
-            progress(f"person {person.username}")
+        report(f"person {person.username}")
+    portfolio = demo_contracts(day)
+    items: list[TermsInput] = []
+    for contract in portfolio:
+        items.extend(terms_inputs(contract))
+        report(f"contract {contract.reference}")
+    events = {c.reference: c.events for c in portfolio if c.events.any}
+    try:
+        contracts = importing.stage_terms(session, actor=actor, items=items)
+        recorded = record_events(session, actor=actor, events=events)
+    except Exception:
+        session.rollback()
+        raise
     session.commit()
-    return created
+    report(SAVE_STEP)
+    facts = [c.documents[0]["contract"] for c in portfolio]
+    return DemoSummary(
+        as_of=day,
+        people=len(DEMO_PEOPLE),
+        contracts=len(contracts),
+        versions=len(items),
+        counterparties=len({f["counterparty"]["name"] for f in facts}),
+        regions=len({f["region"] for f in facts}),
+        events=recorded,
+    )

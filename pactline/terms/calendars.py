@@ -7,6 +7,7 @@ supports for that country (``GB`` + ``ENG``, ``US`` + ``NY``, ``DE`` + ``BY``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import cache, lru_cache
@@ -94,12 +95,17 @@ def holiday_names(
     if problem is not None:
         raise ValueError(problem)
     wanted = sorted(set(years))
-    calendar = holidays.country_holidays(
-        country,
-        subdiv=subdivision,
-        years=wanted,
-        language=language or _english_for(country),
-    )
+    with warnings.catch_warnings():
+        # Some calendars (India's lunar holidays, say) are published only a decade or so
+        # ahead; the package warns and leaves later years with weekends only. Key dates that
+        # far out are rare, and a warning per request would only fill the logs.
+        warnings.filterwarnings("ignore", message="Requested Holidays are available only")
+        calendar = holidays.country_holidays(
+            country,
+            subdiv=subdivision,
+            years=wanted,
+            language=language or _english_for(country),
+        )
     return dict(sorted(calendar.items()))
 
 

@@ -394,3 +394,26 @@ def test_the_deadline_window_includes_a_term_end_after_the_notice_deadline_passe
     # Notice deadline 2026-10-02 has passed on 2026-11-20; the term still ends 2026-12-31.
     rows = queries.portfolio(session, ContractFilters(deadline_within_days=60), date(2026, 11, 20))
     assert [r.reference for r in rows] == ["W-1"]
+
+
+def test_an_amendment_cannot_lower_max_renewals_below_the_options_exercised(
+    session: Session,
+) -> None:
+    contract = import_contract(
+        session, terms_yaml("RN-4", renewal_kind="optional", months=12, max_renewals=2)
+    )
+    with clock.frozen_at(datetime(2026, 6, 1, tzinfo=UTC)):
+        service.renew_contract(session, actor=SYSTEM, contract_id=contract.id)
+        service.renew_contract(session, actor=SYSTEM, contract_id=contract.id)
+    item = rules.parse_terms(
+        terms_yaml(
+            "RN-4",
+            renewal_kind="optional",
+            months=12,
+            max_renewals=1,
+            effective_on=date(2026, 7, 1),
+        ),
+        source_name="lower.yaml",
+    )
+    with pytest.raises(ValidationFailed, match="cannot be lowered to 1"):
+        service.add_terms_version(session, actor=SYSTEM, contract_id=contract.id, item=item)
