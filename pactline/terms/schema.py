@@ -303,17 +303,17 @@ class Owners(_Section):
     account_manager: Text | None = Field(
         default=None,
         description="Pactline username or name of the account manager.",
-        examples=["alice"],
+        examples=["liam.walsh"],
     )
     commercial_lead: Text | None = Field(
         default=None,
         description="Pactline username or name of the commercial lead.",
-        examples=["bob"],
+        examples=["maria.santos"],
     )
     governance_lead: Text | None = Field(
         default=None,
         description="Pactline username or name of the governance lead.",
-        examples=["carol"],
+        examples=["grace.okafor"],
     )
 
 

@@ -52,7 +52,7 @@ def owners(make_user: MakeUser) -> list[User]:
     """The people the example files name as owners."""
     return [
         make_user(Role.COMMERCIAL, username=name)
-        for name in ("alice", "bob", "carol", "erin", "frank")
+        for name in ("liam.walsh", "maria.santos", "grace.okafor", "yuki.tanaka", "tom.becker")
     ]
 
 
@@ -397,7 +397,7 @@ def test_editing_a_contract_changes_its_facts_and_refuses_unknown_owners(
     body = response.json()
     assert body["title"] == "Network services"
     assert body["tags"] == ["network", "core"] and body["region"] is None
-    owner = api.patch(url, json={"account_manager": "alice"}).json()
+    owner = api.patch(url, json={"account_manager": "liam.walsh"}).json()
     assert owner["account_manager"] == owners[0].display_name
     refused = api.patch(url, json={"account_manager": "ghost"})
     assert refused.status_code == 422
@@ -586,7 +586,7 @@ def test_the_portfolio_is_filtered_like_the_ui(
     assert refs(api, our_role="supplier") == ["BPO-2025-014"]
     assert refs(api, kind="statement_of_work") == ["MSA-2026-001/SOW-01"]
     assert refs(api, region="apac") == ["MSA-T-009"]
-    assert refs(api, owner="erin") == ["BPO-2025-014"]
+    assert refs(api, owner="yuki.tanaka") == ["BPO-2025-014"]
     assert refs(api, status="expired") == ["MSA-T-009"]
     northwind = portfolio["MSA-2026-001"]["counterparty_id"]
     assert refs(api, counterparty_id=northwind) == ["MSA-2026-001", "MSA-2026-001/SOW-01"]

@@ -22,7 +22,7 @@ runner = CliRunner()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_FILES = sorted([*EXAMPLES.glob("*.yaml"), *EXAMPLES.glob("*.json")])
-OWNERS = ("alice", "bob", "carol", "erin", "frank")
+OWNERS = ("liam.walsh", "maria.santos", "grace.okafor", "yuki.tanaka", "tom.becker")
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_the_examples_are_imported_listed_shown_and_exported(database: Path) -> 
         "MSA-2026-001/SOW-01",
     ]
     assert {c["status"] for c in listed} == {"active"}
-    assert run_json("contracts", "list", "--owner", "erin")[0]["reference"] == "BPO-2025-014"
+    assert run_json("contracts", "list", "--owner", "yuki.tanaka")[0]["reference"] == "BPO-2025-014"
     assert [c["reference"] for c in run_json("contracts", "list", "--our-role", "supplier")] == [
         "BPO-2025-014"
     ]
@@ -245,7 +245,7 @@ def test_an_import_naming_unknown_owners_is_refused_naming_the_field(cli_env: Pa
     run("db", "upgrade")
     code, output = run("contracts", "import", str(EXAMPLES / "northwind-msa.yaml"))
     assert code == 1
-    assert "contract.owners.account_manager: no user named 'alice'" in output
+    assert "contract.owners.account_manager: no user named 'liam.walsh'" in output
     assert run_json("contracts", "list") == []
 
 
