@@ -1,0 +1,40 @@
+"""Small wording helpers shared by the service-level explanations."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pactline.engine.money import format_money
+
+
+def num(value: Decimal) -> str:
+    """A number as people write it: no exponent, no trailing zeros ("99.5", "30000")."""
+    if value == value.to_integral_value():
+        return f"{value.quantize(Decimal(1)):f}"
+    return f"{value.normalize():f}"
+
+
+def pct(value: Decimal) -> str:
+    """A percentage held as percent (12 means 12%): "12%"."""
+    return f"{num(value)}%"
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """An amount with its currency: "GBP 4,500.00"."""
+    return format_money(amount, currency)
+
+
+def plural(count: int | Decimal, noun: str) -> str:
+    """ "1 period", "3 periods", "2 misses"."""
+    shown = num(count) if isinstance(count, Decimal) else str(count)
+    if count == 1:
+        return f"{shown} {noun}"
+    suffix = "es" if noun.endswith(("s", "x", "ch", "sh")) else "s"
+    return f"{shown} {noun}{suffix}"
+
+
+def listing(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
