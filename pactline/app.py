@@ -20,6 +20,8 @@ from pactline.api.router import API_PREFIX, build_router
 from pactline.core.config import Settings, get_settings
 from pactline.core.db import Database
 from pactline.core.errors import PactlineError
+from pactline.web import calendar as web_calendar
+from pactline.web import contracts as web_contracts
 from pactline.web import routes as web_routes
 from pactline.web.auth import LoginRequired, load_user_for_page
 from pactline.web.templating import render
@@ -155,7 +157,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     app.include_router(build_router())
     app.include_router(web_routes.public, include_in_schema=False)
+    app.include_router(web_calendar.public, include_in_schema=False)
+    app.include_router(web_calendar.router, include_in_schema=False)
     app.include_router(web_routes.protected, include_in_schema=False)
+    app.include_router(web_contracts.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)

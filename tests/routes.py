@@ -18,6 +18,10 @@ PUBLIC = {
     ("GET", "/api/docs/oauth2-redirect"),
     ("GET", "/api/openapi.json"),
     ("GET", "/favicon.ico"),
+    # Calendar feeds: calendar apps send no cookies, so the secret in the URL is the credential
+    # (an unknown or reset secret answers 404; tests/web/test_calendar.py checks it).
+    ("GET", "/calendar/{token}.ics"),
+    ("GET", "/calendar/{token}/contracts/{contract_id}.ics"),
 }
 
 

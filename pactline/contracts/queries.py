@@ -30,7 +30,7 @@ from pactline.contracts.schemas import (
 )
 from pactline.core.errors import NotFound
 from pactline.core.pagination import PageParams
-from pactline.engine.dates import DerivedDate, KeyDates
+from pactline.engine.dates import DerivedDate, KeyDates, RenewalKind
 from pactline.users.models import User
 
 
@@ -333,6 +333,31 @@ def list_business_units(session: Session) -> list[str]:
 def count_contracts(session: Session) -> int:
     """How many contracts the repository holds."""
     return session.scalar(select(func.count()).select_from(Contract)) or 0
+
+
+@dataclass(frozen=True)
+class AvailableActions:
+    """Which lifecycle events can be recorded on a contract today (the use cases still check)."""
+
+    give_notice: bool
+    renew: bool
+    terminate: bool
+
+
+def available_actions(session: Session, contract_id: int, today: date) -> AvailableActions:
+    """The events the renewal clause in force today allows, given what has happened."""
+    contract = get_contract(session, contract_id)
+    version, dates = rules.contract_key_dates(contract, today)
+    kind = RenewalKind(rules.document_of(version).renewal.kind.value)
+    ended = dates.status in (ContractStatus.EXPIRED, ContractStatus.TERMINATED)
+    option_open = dates.notice_deadline is not None and dates.notice_deadline.on >= today
+    return AvailableActions(
+        give_notice=not ended
+        and kind in (RenewalKind.AUTOMATIC, RenewalKind.EVERGREEN)
+        and contract.notice_given_on is None,
+        renew=not ended and kind is RenewalKind.OPTIONAL and option_open,
+        terminate=not ended and contract.terminated_on is None,
+    )
 
 
 # --- terms versions ---------------------------------------------------------------------

@@ -87,7 +87,7 @@ COUNTERPARTIES: dict[str, Party] = {
     "contoso": Party(
         "Contoso Business Services Inc.",
         "US",
-        "DE-5512345",
+        "DE-7734120",
         "North America",
         "USD",
         ("US", "NY"),

@@ -10,6 +10,8 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from pactline.contracts import queries as contract_queries
+from pactline.contracts.schemas import ContractFilters
 from pactline.core import clock, migrate
 from pactline.core.errors import AuthenticationFailed, PactlineError, Throttled
 from pactline.core.http import SessionDep, SettingsDep
@@ -103,16 +105,31 @@ def home(request: Request, session: SessionDep, user: WebUser) -> Response:
     revision = migrate.current_revision(engine)
     can_read_audit = principal.can(Permission.AUDIT_READ)
     week_ago = clock.now() - timedelta(days=7)
+    today = clock.today()
+    upcoming = contract_queries.portfolio(
+        session, ContractFilters(deadline_within_days=90, sort="next_action"), today
+    )
     cards = [
-        {"label": "Active users", "value": sum(by_role.values())},
-        {"label": "Administrators", "value": by_role[Role.ADMIN]},
         {
-            "label": "Your API tokens",
-            "value": sum(1 for t in queries.list_tokens(session, user.id) if t.revoked_at is None),
+            "label": "Contracts",
+            "value": contract_queries.count_contracts(session),
+            "href": "/contracts",
         },
+        {
+            "label": "Deadlines in 90 days",
+            "value": len(upcoming),
+            "note": "Notice deadlines and ends needing action",
+            "href": "/contracts?deadline_within_days=90&sort=next_action",
+        },
+        {"label": "Active users", "value": sum(by_role.values())},
         {
             "label": "Changes in the last 7 days",
             "value": audit_queries.count_audit_events_since(session, week_ago),
+        },
+        {
+            "label": "Your API tokens",
+            "value": sum(1 for t in queries.list_tokens(session, user.id) if t.revoked_at is None),
+            "href": "/account/tokens",
         },
     ]
     return render(
@@ -120,6 +137,8 @@ def home(request: Request, session: SessionDep, user: WebUser) -> Response:
         "home.html",
         {
             "cards": cards,
+            "upcoming": upcoming[:8],
+            "today": today,
             "users_by_role": list(by_role.items()),
             "recent": audit_queries.recent_audit_events(session, principal)
             if can_read_audit

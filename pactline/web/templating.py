@@ -30,8 +30,8 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", "Home", "/"),
-    NavItem("portfolio", "Portfolio", None),
-    NavItem("contracts", "Contracts", None),
+    NavItem("contracts", "Portfolio", "/contracts"),
+    NavItem("parties", "Counterparties", "/parties"),
     NavItem("obligations", "Obligations", None),
     NavItem("service_levels", "Service levels", None),
     NavItem("commercials", "Commercials", None),
@@ -59,8 +59,82 @@ def _money(value: Decimal | None, currency: str = "") -> str:
     return f"{currency} {value:,.2f}".strip()
 
 
+def _days_until(value: date | None, today: date) -> int | None:
+    """Whole days from `today` to `value` (negative when it has passed)."""
+    return (value - today).days if value else None
+
+
+def _relative_days(value: date | None, today: date) -> str:
+    """A date relative to today, in words: "today", "in 23 days", "5 days ago"."""
+    if value is None:
+        return ""
+    days = (value - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days:,} days" if days > 0 else f"{-days:,} days ago"
+
+
+def _words(value: object) -> str:
+    """An enum or snake_case value as lower-case words: "statement_of_work" -> "statement of
+    work"."""
+    if value is None:
+        return "—"
+    text = str(getattr(value, "value", value))
+    return text.replace("_", " ")
+
+
+def _label(value: object) -> str:
+    """An enum or snake_case value as a label: "statement_of_work" -> "Statement of work"."""
+    text = _words(value)
+    return text[:1].upper() + text[1:]
+
+
+_STATUS_BADGES = {
+    "active": "badge-ok",
+    "expiring": "badge-warn",
+    "renewed": "badge-info",
+    "terminated": "badge-muted",
+    "expired": "badge-muted",
+}
+
+
+def _status_badge(value: object) -> str:
+    """The badge class of a contract status (draft and not started stay neutral)."""
+    return _STATUS_BADGES.get(str(getattr(value, "value", value)), "")
+
+
+def _filesize(value: int | None) -> str:
+    if value is None:
+        return "—"
+    size = float(value)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{int(size):,} bytes" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{value} bytes"  # pragma: no cover - the loop always returns
+
+
+def _short_hash(value: str | None, length: int = 12) -> str:
+    return value[:length] if value else "—"
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-templates.env.filters.update(datetime=_datetime, date=_date, money=_money)
+templates.env.filters.update(
+    datetime=_datetime,
+    date=_date,
+    money=_money,
+    days_until=_days_until,
+    relative_days=_relative_days,
+    words=_words,
+    label=_label,
+    status_badge=_status_badge,
+    filesize=_filesize,
+    short_hash=_short_hash,
+)
 templates.env.globals.update(
     version=__version__,
     nav_items=NAV_ITEMS,
