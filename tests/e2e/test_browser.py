@@ -25,7 +25,9 @@ def test_an_admin_signs_in_and_finds_the_demo_people(page, artifacts: Path) -> N
     page.screenshot(path=str(artifacts / "login.png"))
     sign_in(page)
     assert page.get_by_role("heading", name="Good to see you, Administrator").is_visible()
-    assert page.locator(".stat-value").first.inner_text() == "10"
+    # The first card counts the demo portfolio's contracts.
+    assert page.locator(".stat-value").first.inner_text() == "40"
+    assert page.get_by_role("heading", name="Coming up in the next 90 days").is_visible()
     page.screenshot(path=str(artifacts / "home.png"), full_page=True)
 
     page.get_by_role("link", name="Users and roles").click()
