@@ -12,11 +12,14 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlalchemy.orm import Session
 
+from pactline.contracts import queries as contract_queries
 from pactline.core import clock
+from pactline.demo import loader
 from pactline.users import service
 from pactline.users.enums import Role
 from pactline.users.models import User
 from pactline.users.principal import Principal
+from pactline.users.queries import get_user_by_username
 from pactline.users.schemas import UserUpdate
 from tests.conftest import MakeUser, WebClient, csrf_of
 from tests.contracts.factories import import_contract, terms_yaml
@@ -210,3 +213,25 @@ def test_a_signed_in_user_downloads_one_contracts_dates(
 def test_resetting_needs_the_csrf_token(web_as: WebClient, alice: User) -> None:
     response = web_as(alice).post("/account/calendar", data={})
     assert response.status_code == 403
+
+
+def test_a_demo_users_feed_lists_the_demo_portfolios_deadlines(
+    client: TestClient, session: Session
+) -> None:
+    loader.load_demo(session, actor=Principal.system("test"), as_of=date(2026, 6, 1))
+    liam = get_user_by_username(session, "liam.walsh")
+    token = service.reset_calendar_token(session, actor=Principal.of(liam))
+    body = client.get(f"/calendar/{token}.ics").content
+    events = Calendar.from_ical(body).walk("VEVENT")
+    owned = {c.reference for c in contract_queries.contracts_owned_by(session, liam.id)}
+    assert owned
+    assert references_in(body) <= owned
+    upcoming = [
+        e
+        for e in events
+        if "Notice deadline" in str(e["summary"])
+        and date(2026, 6, 1) <= e["dtstart"].dt <= date(2026, 8, 30)
+    ]
+    assert upcoming, "the demo should give Liam notice deadlines within 90 days"
+    everything = client.get(f"/calendar/{token}.ics", params={"scope": "all"}).content
+    assert len(references_in(everything)) > len(owned)
