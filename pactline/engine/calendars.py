@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import MAXYEAR, MINYEAR, date, timedelta
 from types import MappingProxyType
 
-__all__ = ["WEEKDAY_NAMES", "WEEKENDS_ONLY", "HolidayCalendar", "add_months"]
+__all__ = ["MONTH_NAMES", "WEEKDAY_NAMES", "WEEKENDS_ONLY", "HolidayCalendar", "add_months"]
 
 WEEKDAY_NAMES: tuple[str, ...] = (
     "Monday",
@@ -18,6 +18,20 @@ WEEKDAY_NAMES: tuple[str, ...] = (
     "Friday",
     "Saturday",
     "Sunday",
+)
+MONTH_NAMES: tuple[str, ...] = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 """English weekday names indexed by `date.weekday()`; never locale-dependent like strftime."""
 

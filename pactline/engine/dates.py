@@ -30,7 +30,13 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from pactline.engine.calendars import WEEKDAY_NAMES, WEEKENDS_ONLY, HolidayCalendar, add_months
+from pactline.engine.calendars import (
+    MONTH_NAMES,
+    WEEKDAY_NAMES,
+    WEEKENDS_ONLY,
+    HolidayCalendar,
+    add_months,
+)
 
 __all__ = [
     "MAX_LISTED_RENEWALS",
@@ -54,21 +60,6 @@ MAX_LISTED_RENEWALS = 10
 """How many upcoming renewals `key_dates` lists when the renewal chain has no end."""
 
 _ONE_DAY = timedelta(days=1)
-
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class RenewalKind(StrEnum):
@@ -400,7 +391,7 @@ def _clamp_note(source: date, result: date) -> str:
     """Say so when month arithmetic had to clamp to the end of a shorter month."""
     if result.day == source.day:
         return ""
-    month = f"{_MONTH_NAMES[result.month - 1]} {result.year}"
+    month = f"{MONTH_NAMES[result.month - 1]} {result.year}"
     return f" (clamped to the month end: {month} has no day {source.day})"
 
 

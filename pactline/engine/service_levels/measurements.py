@@ -5,24 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pactline.engine.calendars import MONTH_NAMES
 from pactline.engine.money import to_decimal
 
 __all__ = ["Exclusion", "Measurement", "Period"]
-
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True, order=True)
@@ -61,7 +47,7 @@ class Period:
 
     def label(self) -> str:
         """The period in words: "January 2026"."""
-        return f"{_MONTH_NAMES[self.month - 1]} {self.year}"
+        return f"{MONTH_NAMES[self.month - 1]} {self.year}"
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
