@@ -31,6 +31,7 @@ from decimal import (
     InvalidOperation,
 )
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 
 __all__ = [
@@ -130,6 +131,10 @@ _DECIMAL_MODES: Mapping[Rounding, str] = MappingProxyType(
 
 def to_decimal(value: Decimal | int | str, field: str = "value") -> Decimal:
     """`value` as a finite Decimal; floats and booleans are refused, naming `field`."""
+    # Fast path: most values are already Decimals (checked once where they enter the terms).
+    # `type(...) is` rather than isinstance, so a Decimal subclass still takes the full path.
+    if type(value) is Decimal and value.is_finite():
+        return value
     # bool is an int subclass: True would silently become 1.
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
         raise TypeError(
@@ -147,7 +152,7 @@ def to_decimal(value: Decimal | int | str, field: str = "value") -> Decimal:
 
 def minor_unit(currency: str) -> int:
     """How many decimal places the currency's minor unit has (2 unless listed otherwise)."""
-    return MINOR_UNITS.get(_currency_code(currency), DEFAULT_MINOR_UNIT)
+    return _currency(currency)[1]
 
 
 def quantize_money(
@@ -157,8 +162,8 @@ def quantize_money(
 ) -> Decimal:
     """`amount` rounded to the currency's minor unit, half up unless the contract says otherwise."""
     number = to_decimal(amount, "amount")
-    mode = Rounding(rounding)
-    return number.quantize(_unit_of(currency), rounding=mode.decimal_mode)
+    mode = rounding if type(rounding) is Rounding else Rounding(rounding)
+    return number.quantize(_currency(currency)[2], rounding=mode.decimal_mode)
 
 
 def allocate(
@@ -202,8 +207,7 @@ def allocate(
 def format_money(amount: Decimal | int | str, currency: str) -> str:
     """An amount for people to read: "GBP 4,500.00" (all digits kept if it is not yet rounded)."""
     number = to_decimal(amount, "amount")
-    code = _currency_code(currency)
-    places = minor_unit(code)
+    code, places, _ = _currency(currency)
     # Digits beyond the minor unit are shown (an unrounded intermediate must not look rounded),
     # but zeros that carry no value are not: 4500.0000 reads as 4,500.00.
     exponent = number.normalize().as_tuple().exponent if number else 0
@@ -215,9 +219,25 @@ def format_money(amount: Decimal | int | str, currency: str) -> str:
     return f"{code} {number:,.{shown_places}f}"
 
 
-def _unit_of(currency: str) -> Decimal:
-    """The currency's minor unit as a Decimal exponent: Decimal("0.01") for two places."""
-    return Decimal(1).scaleb(-minor_unit(currency))
+def _currency(currency: str) -> tuple[str, int, Decimal]:
+    """The currency's code, minor unit places, and minor unit as a Decimal ("GBP", 2, 0.01)."""
+    # The type is checked before the cache: an unhashable argument would otherwise fail inside
+    # lru_cache with a confusing "unhashable type" instead of this message.
+    if not isinstance(currency, str):
+        raise TypeError(f"currency: give an ISO 4217 code such as 'GBP', not {currency!r}")
+    return _currency_data(currency)
+
+
+@lru_cache(maxsize=256)
+def _currency_data(currency: str) -> tuple[str, int, Decimal]:
+    """`_currency` for a string, remembered: money is rounded and written out many times per
+    period, always in the same few currencies."""
+    # Safe to cache: the result depends only on the string and the constant MINOR_UNITS table,
+    # and is immutable (a str, an int and a Decimal). Invalid codes raise, and lru_cache does
+    # not remember exceptions, so every bad code is still refused.
+    code = _currency_code(currency)
+    places = MINOR_UNITS.get(code, DEFAULT_MINOR_UNIT)
+    return code, places, Decimal(1).scaleb(-places)
 
 
 def _currency_code(currency: str) -> str:

@@ -10,10 +10,11 @@ first period credits apply to) and every period from there on needs a charge bas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
+from typing import TypeVar
 
 from pactline.engine.money import Rounding, allocate, quantize_money, to_decimal
 from pactline.engine.service_levels._text import listing, money, num, pct, plural
@@ -198,30 +199,65 @@ class _PendingEarnback:
 
 @dataclass
 class _Ledger:
-    """What earlier periods left behind for later ones."""
+    """What earlier periods left behind for later ones.
+
+    Periods are recorded in calendar order (the replay moves forward one month at a time), so
+    every list here is in calendar order and the look-backs walk back from the end, stopping
+    at the first period out of reach, instead of sorting and filtering the whole history.
+    """
 
     currency: str | None = None
     periods: list[PeriodResult] = field(default_factory=list)
-    by_measure: dict[str, dict[Period, MeasureResult]] = field(default_factory=dict)
+    by_measure: dict[str, list[MeasureResult]] = field(default_factory=dict)
+    assessed: dict[str, list[MeasureResult]] = field(default_factory=dict)
     levels: dict[str, _LevelState] = field(default_factory=dict)
     carried: Decimal = _ZERO
     pending: list[_PendingEarnback] = field(default_factory=list)
 
-    def assessed_before(self, measure_id: str, period: Period) -> list[MeasureResult]:
-        """The measure's assessed results before `period`, latest first."""
-        earlier = self.by_measure.get(measure_id, {})
-        return [
-            earlier[p] for p in sorted(earlier, reverse=True) if p < period and earlier[p].assessed
-        ]
+    def failure_run(self, measure_id: str, period: Period) -> int:
+        """How many assessed periods before `period`, latest first, failed in a row."""
+        run = 0
+        for result in reversed(self.assessed.get(measure_id, ())):
+            if result.period >= period:
+                continue
+            if not result.failed:
+                break
+            run += 1
+        return run
 
     def results_within(self, measure_id: str, period: Period, months: int) -> list[MeasureResult]:
         """The measure's results in the `months - 1` periods before `period`."""
-        earlier = self.by_measure.get(measure_id, {})
-        return [earlier[p] for p in sorted(earlier) if 0 < p.months_until(period) < months]
+        return _within(self.by_measure.get(measure_id, ()), period, months)
 
     def periods_within(self, period: Period, months: int) -> list[PeriodResult]:
         """Period results in the `months - 1` periods before `period`."""
-        return [r for r in self.periods if 0 < r.period.months_until(period) < months]
+        return _within(self.periods, period, months)
+
+    def record(self, result: PeriodResult, carried_forward: Decimal) -> None:
+        """Leave a period's result for the periods after it."""
+        self.currency = result.currency
+        self.periods.append(result)
+        for measure_result in result.service_levels:
+            self.by_measure.setdefault(measure_result.id, []).append(measure_result)
+            if measure_result.assessed:
+                self.assessed.setdefault(measure_result.id, []).append(measure_result)
+        self.carried = carried_forward
+
+
+_R = TypeVar("_R", MeasureResult, PeriodResult)
+
+
+def _within(results: Sequence[_R], period: Period, months: int) -> list[_R]:
+    """The results (in calendar order) in the `months - 1` periods before `period`."""
+    found: list[_R] = []
+    for result in reversed(results):
+        gap = result.period.months_until(period)
+        if gap >= months:
+            break  # calendar order: every result further back is further away
+        if gap > 0:
+            found.append(result)
+    found.reverse()
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,7 +373,7 @@ class _PeriodEvaluation:
             earnback=decisions,
             red_flags=flags,
         )
-        self._record(result, cap_outcome.carried_forward)
+        self.ledger.record(result, cap_outcome.carried_forward)
         return result
 
     # -- reading the measurements -------------------------------------------------------------
@@ -640,12 +676,8 @@ class _PeriodEvaluation:
                 f"{measure.unit.show(actual)}"
             )
         category = self.regime.category(measure.category) if measure.category else None
-        earlier = self.ledger.assessed_before(measure.id, self.period)
-        run = 1
-        for result in earlier:
-            if not result.failed:
-                break
-            run += 1
+        # This failure plus the failures in a row just before it; a repeat when there are any.
+        run = 1 + self.ledger.failure_run(measure.id, self.period)
         context = CreditContext(
             unit=measure.unit,
             direction=measure.direction,
@@ -657,7 +689,7 @@ class _PeriodEvaluation:
             category=category.name if category is not None else None,
             allocation_pct=measure.allocation_pct,
             consecutive_failures=run,
-            repeat_failure=bool(earlier) and earlier[0].failed,
+            repeat_failure=run > 1,
             currency=self.currency,
         )
         if isinstance(model, PoolAllocation):
@@ -1212,15 +1244,6 @@ class _PeriodEvaluation:
             next_level=reading.next_level,
             explanation=tuple(reading.lines),
         )
-
-    def _record(self, result: PeriodResult, carried_forward: Decimal) -> None:
-        """Leave this period's result for the periods after it."""
-        ledger = self.ledger
-        ledger.currency = self.currency
-        ledger.periods.append(result)
-        for measure_result in result.service_levels:
-            ledger.by_measure.setdefault(measure_result.id, {})[self.period] = measure_result
-        ledger.carried = carried_forward
 
     def _round(self, amount: Decimal) -> Decimal:
         """An amount rounded to the minor unit with the regime's rounding mode."""
