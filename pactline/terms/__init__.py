@@ -2,7 +2,9 @@
 
 One language for the UI, the API, the CLI and files. A document is a mapping of
 top-level sections (``pactline``, ``contract``, ``version``, ``term``,
-``renewal``, ``calendar``), validated by :class:`TermsDocument`.
+``renewal``, ``calendar``, ``service_levels``), validated by :class:`TermsDocument`.
+:func:`service_level_terms` turns the ``service_levels`` section into the
+service-level engine's terms.
 
 Read with :func:`load_terms` / :func:`load_terms_file`, check already-parsed data
 (an API body) with :func:`validate_terms_data`, write with :func:`dump_terms`.
@@ -42,25 +44,74 @@ from pactline.terms.schema import (
     TermsDocument,
     TermsVersion,
 )
+from pactline.terms.service_levels import (
+    AnnualCap,
+    BusinessHours,
+    ChargeBase,
+    Computation,
+    ComputedMetric,
+    ContinuousImprovement,
+    CountWithin,
+    CreditBand,
+    CreditCategory,
+    CreditModel,
+    CreditRegime,
+    DecimalRounding,
+    DefaultRules,
+    Earnback,
+    EventClock,
+    EventSource,
+    Measure,
+    MinimumCredit,
+    MonthOf,
+    PeriodCap,
+    PeriodCapBasis,
+    ServiceLevels,
+    TerminationTriggers,
+    service_level_terms,
+)
 
 __all__ = [
     "FORMAT_VERSION",
+    "AnnualCap",
+    "BusinessHours",
     "Calendar",
+    "ChargeBase",
+    "Computation",
+    "ComputedMetric",
+    "ContinuousImprovement",
     "Contract",
     "ContractKind",
     "ContractValues",
+    "CountWithin",
     "Counterparty",
+    "CreditBand",
+    "CreditCategory",
+    "CreditModel",
+    "CreditRegime",
+    "DecimalRounding",
+    "DefaultRules",
+    "Earnback",
     "EndConvention",
+    "EventClock",
+    "EventSource",
+    "Measure",
+    "MinimumCredit",
+    "MonthOf",
     "NonBusinessDay",
     "Notice",
     "NoticeGivenBy",
     "NoticeUnit",
     "OurRole",
     "Owners",
+    "PeriodCap",
+    "PeriodCapBasis",
     "Person",
     "Renewal",
     "RenewalKind",
+    "ServiceLevels",
     "Term",
+    "TerminationTriggers",
     "TermsDocument",
     "TermsError",
     "TermsFormat",
@@ -71,6 +122,7 @@ __all__ = [
     "issues_from_validation_error",
     "load_terms",
     "load_terms_file",
+    "service_level_terms",
     "terms_json_schema",
     "validate_terms_data",
 ]

@@ -12,12 +12,15 @@ it with ``pactline terms schema --output pactline/terms/terms.schema.json``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pactline.terms.schema import FORMAT_VERSION, TermsDocument
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+
+from pactline.terms.schema import FORMAT_VERSION, MONEY_PATTERN, TermsDocument
 
 __all__ = [
     "COMMITTED_SCHEMA_PATH",
@@ -37,9 +40,29 @@ COMMITTED_SCHEMA_PATH = Path(__file__).with_name("terms.schema.json")
 JsonObject = Mapping[str, Any]
 
 
+class _TermsSchemaGenerator(GenerateJsonSchema):
+    """Pydantic's generator, except that examples keep their keys in the order written."""
+
+    def sort(self, value: JsonSchemaValue, parent_key: str | None = None) -> JsonSchemaValue:
+        sorted_value: JsonSchemaValue = _sorted(value, parent_key)
+        return sorted_value
+
+
+def _sorted(value: Any, parent_key: str | None) -> Any:
+    """Pydantic's key order: sorted, except properties, defaults and (here) examples."""
+    if isinstance(value, dict):
+        keys = value if parent_key in ("properties", "default", "examples") else sorted(value)
+        return {key: _sorted(value[key], key) for key in keys}
+    if isinstance(value, list):
+        return value if parent_key == "examples" else [_sorted(v, parent_key) for v in value]
+    return value
+
+
 def terms_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a terms document."""
-    generated = TermsDocument.model_json_schema(mode="validation")
+    generated = TermsDocument.model_json_schema(
+        mode="validation", schema_generator=_TermsSchemaGenerator
+    )
     schema: dict[str, Any] = {
         "$schema": JSON_SCHEMA_DIALECT,
         "$id": SCHEMA_ID,
@@ -119,7 +142,9 @@ def _walk(node: JsonObject, defs: JsonObject, prefix: str) -> Iterator[FieldDoc]
 def _shape(prop: JsonObject, defs: JsonObject) -> _Shape:
     branches = [b for b in prop.get("anyOf", ()) if b.get("type") != "null"]
     if len(branches) > 1:
-        return _Shape("decimal", _decimal_text(branches), None, False, "")
+        if any(branch.get("pattern") == MONEY_PATTERN for branch in branches):
+            return _Shape("decimal", _decimal_text(branches), None, False, "")
+        return _Shape("number", _number_text(branches), None, False, "")
     target = branches[0] if branches else prop
     if "$ref" in target:
         target = defs[str(target["$ref"]).rsplit("/", 1)[-1]]
@@ -162,11 +187,22 @@ def _constraints_text(target: JsonObject) -> str:
     elif high is not None:
         parts.append(f"at most {high} characters")
     low, high = target.get("minimum"), target.get("maximum")
+    above = target.get("exclusiveMinimum")
     if low is not None and high is not None:
         parts.append(f"{low}-{high}")
     elif low is not None:
         parts.append(f"at least {low}")
+    elif above is not None:
+        parts.append(f"more than {above}" + (f", at most {high}" if high is not None else ""))
     return ", ".join(parts)
+
+
+def _number_text(branches: list[JsonObject]) -> str:
+    """An exact decimal written as a number or as numeric text: its range."""
+    for branch in branches:
+        if branch.get("type") == "number":
+            return _constraints_text(branch)
+    return ""
 
 
 def _decimal_text(branches: list[JsonObject]) -> str:
@@ -182,6 +218,8 @@ def _required_text(required: bool, prop: JsonObject) -> str:
     default = prop.get("default")
     if default is None or default == []:
         return "no"
+    if isinstance(default, bool):
+        return f"no (default `{_flow(default)}`)"
     return f"no (default `{default}`)"
 
 
@@ -190,9 +228,22 @@ def _example_text(prop: JsonObject) -> str:
     if not examples:
         return ""
     example = examples[0]
-    if isinstance(example, list):
-        return "`[" + ", ".join(str(item) for item in example) + "]`"
+    if isinstance(example, list | dict | bool):
+        return f"`{_flow(example)}`"
     return f"`{example}`"
+
+
+def _flow(value: Any) -> str:
+    """A value as YAML flow style, the way the docs write short sections inline."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_flow(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and re.fullmatch(r"[0-9.+-]+", value):
+        return f'"{value}"'
+    return str(value)
 
 
 def _first_paragraph(text: str) -> str:

@@ -2,8 +2,9 @@
 
 A terms document is a mapping of top-level sections. Version 1 of the format has
 ``pactline`` (the format version), ``contract``, ``version``, ``term``,
-``renewal`` and ``calendar``; later versions of Pactline add further sections
-(``service_levels``, ``charges``, ``obligations``, ``governance``) beside them.
+``renewal``, ``calendar`` and ``service_levels`` (whose models live in
+:mod:`pactline.terms.service_levels`); later versions of Pactline add further
+sections (``charges``, ``obligations``, ``governance``) beside them.
 
 Every model is frozen and rejects unknown fields. Rules that involve more than
 one field are checked by model validators, which report each broken rule
@@ -46,6 +47,7 @@ from pactline.terms.calendars import (
 
 __all__ = [
     "FORMAT_VERSION",
+    "IDENTIFIER_PATTERN",
     "PATTERN_MESSAGES",
     "RULES_ERROR_TYPE",
     "Calendar",
@@ -63,6 +65,7 @@ __all__ = [
     "Person",
     "Renewal",
     "RenewalKind",
+    "ServiceLevels",
     "Term",
     "TermsDocument",
     "TermsVersion",
@@ -88,6 +91,7 @@ COUNTRY_PATTERN = r"^[A-Z]{2}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 MONEY_PATTERN = r"^[0-9]+(\.[0-9]{1,2})?$"
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 PATTERN_MESSAGES: dict[str, str] = {
     REFERENCE_PATTERN: (
@@ -96,6 +100,10 @@ PATTERN_MESSAGES: dict[str, str] = {
     COUNTRY_PATTERN: "must be a two-letter ISO 3166-1 country code in capitals, like GB",
     CURRENCY_PATTERN: "must be a three-letter ISO 4217 currency code in capitals, like GBP",
     EMAIL_PATTERN: "must be an email address, like dana@example.com",
+    IDENTIFIER_PATTERN: (
+        "must be 1-64 letters, digits and . _ - (no spaces), starting with a letter or digit, "
+        "like p1_resolution"
+    ),
 }
 """Plain-English wording for each pattern the models use, keyed by the pattern."""
 
@@ -228,6 +236,10 @@ class _Rules:
 
     def add(self, loc: Sequence[str | int], message: str) -> None:
         self._broken.append((tuple(loc), message))
+
+    def __bool__(self) -> bool:
+        """Whether any rule is broken so far."""
+        return bool(self._broken)
 
     def raise_any(self) -> None:
         if not self._broken:
@@ -664,6 +676,10 @@ class Calendar(_Section):
 
 # --------------------------------------------------------------------------- document
 
+# The service_levels section lives in its own module, which builds on the field types and
+# helpers above; it is imported here, once they exist, so the two modules can share them.
+from pactline.terms.service_levels import ServiceLevels  # noqa: E402
+
 
 class TermsDocument(_Section):
     """A contract's terms: one version of them, effective from a date."""
@@ -689,6 +705,14 @@ class TermsDocument(_Section):
         description=(
             "Public-holiday calendar for business-day counting and for moving key dates off "
             "non-business days. Required when a notice is counted in business_days."
+        ),
+    )
+    service_levels: ServiceLevels | None = Field(
+        default=None,
+        description=(
+            "Service levels and service credits: the measures and the levels to meet, how a "
+            "failure is priced and how credits are limited, and the rules around them "
+            "(defaults, earnback, continuous improvement, termination triggers)."
         ),
     )
 

@@ -136,21 +136,32 @@ def test_the_examples_are_imported_listed_shown_and_exported(database: Path) -> 
     code, output = run("contracts", "import", *map(str, EXAMPLE_FILES))
     assert code == 0, output
     assert "Created MSA-2026-001 (Managed network services) with 2 terms versions" in output
-    assert "Imported 4 files: 3 created, 0 amended." in output
+    assert "Created HOST-2026-007 (Managed hosting (private cloud))" in output
+    assert (
+        "Created BPO-2026-031 (Finance and accounting back office (business process outsourcing))"
+        in output
+    )
+    assert "Imported 6 files: 5 created, 0 amended." in output
 
     listed = run_json("contracts", "list", "--as-of", "2026-06-01")
     assert [c["reference"] for c in listed] == [
         "BPO-2025-014",
+        "BPO-2026-031",
+        "HOST-2026-007",
         "MSA-2026-001",
         "MSA-2026-001/SOW-01",
     ]
     assert {c["status"] for c in listed} == {"active"}
-    assert run_json("contracts", "list", "--owner", "yuki.tanaka")[0]["reference"] == "BPO-2025-014"
+    assert [c["reference"] for c in run_json("contracts", "list", "--owner", "yuki.tanaka")] == [
+        "BPO-2025-014",
+        "BPO-2026-031",
+    ]
     assert [c["reference"] for c in run_json("contracts", "list", "--our-role", "supplier")] == [
-        "BPO-2025-014"
+        "BPO-2025-014",
+        "BPO-2026-031",
     ]
     code, table = run("contracts", "list", "--as-of", "2026-06-01")
-    assert code == 0 and "3 contracts as of 2026-06-01" in table
+    assert code == 0 and "5 contracts as of 2026-06-01" in table
 
     shown = run_json("contracts", "show", "MSA-2026-001", "--as-of", "2027-06-01")
     assert [v["label"] for v in shown["contract"]["versions"]] == [
@@ -176,6 +187,8 @@ def test_the_examples_are_imported_listed_shown_and_exported(database: Path) -> 
     sheet = load_workbook(target)["Portfolio"]
     assert [r[0] for r in sheet.iter_rows(values_only=True)][1:] == [
         "BPO-2025-014",
+        "BPO-2026-031",
+        "HOST-2026-007",
         "MSA-2026-001",
         "MSA-2026-001/SOW-01",
     ]

@@ -62,8 +62,8 @@ CASES = [
     ),
     pytest.param(
         "calendar:\n",
-        "service_levels: []\ncalendar:\n",
-        "service_levels: unknown field (line 26)",
+        "obligations: []\ncalendar:\n",
+        "obligations: unknown field (line 26)",
         id="an unknown top-level section is rejected",
     ),
     pytest.param(
