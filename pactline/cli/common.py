@@ -39,7 +39,7 @@ class PactlineGroup(TyperGroup):
             if isinstance(exc.details, list):
                 for detail in exc.details:
                     if isinstance(detail, dict) and "field" in detail:
-                        err_console.print(escape(f"  {detail['field']}: {detail['message']}"))
+                        err_console.print(escape(f"  {_detail_line(detail)}"))
             raise typer.Exit(1) from None
         except ValidationError as exc:
             err_console.print("[bold red]error:[/] invalid input", soft_wrap=True)
@@ -58,6 +58,17 @@ class PactlineGroup(TyperGroup):
                 soft_wrap=True,
             )
             raise typer.Exit(2) from None
+
+
+def _detail_line(detail: dict[str, Any]) -> str:
+    """One problem of a ValidationFailed: `row 7, column value: message` for a table's cell."""
+    if detail.get("row") is not None or ("row" in detail and detail.get("file")):
+        where = [f"row {detail['row']}"] if detail.get("row") is not None else []
+        if detail.get("field"):
+            where.append(f"column {detail['field']}")
+        place = f"{', '.join(where)}: " if where else ""
+        return f"{detail.get('file') or ''}: {place}{detail['message']}".removeprefix(": ")
+    return f"{detail['field']}: {detail['message']}"
 
 
 def new_app(help_text: str) -> typer.Typer:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from pactline import __version__
-from pactline.cli import contracts, db, demo, terms, users
+from pactline.cli import contracts, db, demo, evaluate, service_levels, terms, users
 from pactline.cli.common import console, err_console, new_app, open_database
 from pactline.core import migrate
 from pactline.core.config import get_settings
@@ -21,6 +21,9 @@ app.add_typer(users.app, name="users")
 app.add_typer(demo.app, name="demo")
 app.add_typer(contracts.app, name="contracts")
 app.add_typer(terms.app, name="terms")
+app.add_typer(service_levels.measurements_app, name="measurements")
+app.add_typer(service_levels.app, name="service-levels")
+app.command("evaluate")(evaluate.evaluate)
 
 
 def _version(value: bool) -> None:

@@ -10,6 +10,7 @@ from pactline.contracts.models import (
 )
 from pactline.core.audit import AuditEvent
 from pactline.core.db import Base
+from pactline.service_levels.models import Exclusion, Measurement, PeriodCredit
 from pactline.users.models import ApiToken, LoginAttempt, User
 
 __all__ = [
@@ -19,8 +20,11 @@ __all__ = [
     "BusinessUnit",
     "Contract",
     "ContractDocument",
+    "Exclusion",
     "LoginAttempt",
+    "Measurement",
     "Party",
+    "PeriodCredit",
     "Region",
     "TermsVersion",
     "User",
