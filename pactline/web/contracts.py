@@ -38,12 +38,14 @@ from pactline.core import clock
 from pactline.core.errors import Conflict, NotFound, PactlineError, ValidationFailed
 from pactline.core.http import SessionDep
 from pactline.core.pagination import MAX_LIMIT, Page, PageParams
+from pactline.service_levels import queries as service_level_queries
 from pactline.terms import NonBusinessDay, NoticeGivenBy, NoticeUnit, RenewalKind, dump_terms
 from pactline.users import audit_queries
 from pactline.users import queries as user_queries
 from pactline.users.enums import Permission
 from pactline.users.principal import Principal
 from pactline.users.schemas import AuditEventRead
+from pactline.web import forms
 from pactline.web.auth import WebPrincipal, csrf_protect
 from pactline.web.templating import render
 
@@ -80,19 +82,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # --- small translations ------------------------------------------------------------------
 
 
-def _is_partial(request: Request) -> bool:
-    """An HTMX request for a block of the page (a history restore wants the whole page)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
-def _vary(response: Response) -> Response:
-    # The same URL answers a whole page or an HTMX block: caches must keep them apart.
-    response.headers["Vary"] = "HX-Request"
-    return response
-
-
 def _int(value: str | None, default: int, *, low: int, high: int) -> int:
     try:
         number = int(value) if value not in (None, "") else default
@@ -112,35 +101,6 @@ def _attachment(filename: str) -> str:
     """A Content-Disposition header that downloads under `filename` in every browser."""
     plain = re.sub(r"[^A-Za-z0-9._()+-]+", "_", filename).strip("_") or "download"
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
-
-
-def _capitalised(message: str) -> str:
-    return message[:1].upper() + message[1:]
-
-
-def _problems(exc: PactlineError) -> list[dict[str, Any]]:
-    """The problems a ValidationFailed lists, each with file, line, field and message."""
-    if isinstance(exc.details, list) and exc.details:
-        return [
-            {
-                "file": d.get("file"),
-                "line": d.get("line"),
-                "field": d.get("field") or "",
-                "message": d.get("message") or "",
-            }
-            for d in exc.details
-            if isinstance(d, dict)
-        ]
-    return [{"file": None, "line": None, "field": "", "message": exc.message}]
-
-
-def _model_errors(exc: ValidationError) -> dict[str, str]:
-    """Per-field messages of a Pydantic error, for a form."""
-    fields: dict[str, str] = {}
-    for error in exc.errors():
-        name = str(error["loc"][0]) if error["loc"] else ""
-        fields.setdefault(name, error["msg"].removeprefix("Value error, "))
-    return fields
 
 
 def _usernames(session: SessionDep) -> list[str]:
@@ -233,8 +193,8 @@ def portfolio_page(request: Request, session: SessionDep, principal: WebPrincipa
     offset = _int(params.get("offset"), 0, low=0, high=10**9)
     limit = _int(params.get("limit"), PAGE_SIZE, low=1, high=MAX_LIMIT)
     ctx = _results_context(session, principal, filters, offset, limit)
-    if _is_partial(request):
-        return _vary(render(request, "contracts/_results.html", ctx))
+    if forms.is_partial(request):
+        return forms.vary(render(request, "contracts/_results.html", ctx))
     today = ctx["today"]
     everything = queries.portfolio(session, ContractFilters(), today)
     by_status = Counter(row.status for row in everything)
@@ -271,7 +231,7 @@ def portfolio_page(request: Request, session: SessionDep, principal: WebPrincipa
             ],
         }
     )
-    return _vary(render(request, "contracts/portfolio.html", ctx, active="contracts"))
+    return forms.vary(render(request, "contracts/portfolio.html", ctx, active="contracts"))
 
 
 @router.get("/contracts/export.csv")
@@ -506,7 +466,7 @@ def _parse_all(sources: list[tuple[str, str]]) -> tuple[list[rules.TermsInput], 
         try:
             items.append(rules.parse_terms(text, source_name=name))
         except ValidationFailed as exc:
-            problems.extend(_problems(exc))
+            problems.extend(forms.problems(exc))
     return items, problems
 
 
@@ -535,7 +495,7 @@ def import_contracts(
             touched = service.import_terms(session, actor=principal, items=items)
         except ValidationFailed as exc:
             session.rollback()
-            problems = _problems(exc)
+            problems = forms.problems(exc)
     if problems:
         ctx = _new_context(session, import_problems=problems, text=text, source_name=source_name)
         return render(request, "contracts/new.html", ctx, status_code=422, active="contracts")
@@ -568,7 +528,7 @@ def create_from_form(
         (contract,) = service.import_terms(session, actor=principal, items=[item])
     except ValidationFailed as exc:
         session.rollback()
-        errors, others = _field_errors(_problems(exc), FORM_PATHS)
+        errors, others = _field_errors(forms.problems(exc), FORM_PATHS)
         ctx = _new_context(session, form=form, errors=errors, form_problems=others)
         return render(request, "contracts/new.html", ctx, status_code=422, active="contracts")
     return RedirectResponse(f"/contracts/{contract.id}", status_code=303)
@@ -720,7 +680,7 @@ def _key_dates_context(
     }
 
 
-def _contract_context(
+def contract_context(
     session: SessionDep, principal: Principal, contract_id: int, tab: str, **extra: Any
 ) -> dict[str, Any]:
     """What every tab of a contract page shows: the header, the tabs and the write rights."""
@@ -737,6 +697,7 @@ def _contract_context(
         "children": list(record.children),
         "document_count": len(record.documents),
         "latest": max(contract.versions, key=lambda v: v.number),
+        "has_service_levels": service_level_queries.has_service_levels(record),
         "error": None,
         **extra,
     }
@@ -752,7 +713,7 @@ def _overview(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    ctx = _contract_context(session, principal, contract_id, "overview", **extra)
+    ctx = contract_context(session, principal, contract_id, "overview", **extra)
     today = ctx["today"]
     ctx.update(_key_dates_context(session, ctx["contract"], as_of or today, today))
     # Offer only the events that can still happen today (the service decides on submit).
@@ -780,13 +741,15 @@ def contract_page(
     raw = request.query_params.get("as_of")
     as_of = _parse_date(raw)
     note = f"'{raw}' is not a date; showing today." if raw and as_of is None else None
-    if _is_partial(request):
+    if forms.is_partial(request):
         today = clock.today()
         contract = queries.contract_read(session, contract_id, today)
         ctx = {"contract": contract, "today": today, "as_of_note": note}
         ctx.update(_key_dates_context(session, contract, as_of or today, today))
-        return _vary(render(request, "contracts/_key_dates.html", ctx))
-    return _vary(_overview(request, session, principal, contract_id, as_of=as_of, as_of_note=note))
+        return forms.vary(render(request, "contracts/_key_dates.html", ctx))
+    return forms.vary(
+        _overview(request, session, principal, contract_id, as_of=as_of, as_of_note=note)
+    )
 
 
 def _action_failed(
@@ -800,10 +763,10 @@ def _action_failed(
     """The contract page again, saying why the action was refused."""
     session.rollback()
     if isinstance(exc, ValidationError):
-        message = "; ".join(f"{k}: {v}" if k else v for k, v in _model_errors(exc).items())
+        message = "; ".join(f"{k}: {v}" if k else v for k, v in forms.model_errors(exc).items())
         status = 422
     else:
-        message, status = _capitalised(exc.message), exc.http_status
+        message, status = forms.capitalised(exc.message), exc.http_status
     return _overview(
         request,
         session,
@@ -898,7 +861,7 @@ def _edit_page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    ctx = _contract_context(session, principal, contract_id, "overview")
+    ctx = contract_context(session, principal, contract_id, "overview")
     ctx.update(
         {
             "form": _edit_form(session, contract_id),
@@ -965,11 +928,11 @@ def edit_contract(
     except (ValidationFailed, Conflict, ValidationError) as exc:
         session.rollback()
         if isinstance(exc, ValidationError):
-            message, errors = "Please correct the highlighted fields.", _model_errors(exc)
+            message, errors = "Please correct the highlighted fields.", forms.model_errors(exc)
             status = 422
         else:
-            message, status = _capitalised(exc.message) + ".", exc.http_status
-            errors = {p["field"]: p["message"] for p in _problems(exc) if p["field"]}
+            message, status = forms.capitalised(exc.message) + ".", exc.http_status
+            errors = {p["field"]: p["message"] for p in forms.problems(exc) if p["field"]}
         return _edit_page(
             request,
             session,
@@ -995,7 +958,7 @@ def _terms_page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    ctx = _contract_context(session, principal, contract_id, "terms")
+    ctx = contract_context(session, principal, contract_id, "terms")
     ctx.setdefault("amend_problems", [])
     ctx.setdefault("text", "")
     ctx.update(extra)
@@ -1045,7 +1008,7 @@ def amend_terms(
             )
         except ValidationFailed as exc:
             session.rollback()
-            problems = _problems(exc)
+            problems = forms.problems(exc)
     if version is None:
         return _terms_page(
             request,
@@ -1064,7 +1027,7 @@ def version_page(
     request: Request, session: SessionDep, principal: WebPrincipal, contract_id: int, number: int
 ) -> Response:
     version = queries.get_version(session, contract_id, number)
-    ctx = _contract_context(session, principal, contract_id, "terms")
+    ctx = contract_context(session, principal, contract_id, "terms")
     ctx.update(
         {
             "terms_version": TermsVersionRead.model_validate(version),
@@ -1111,7 +1074,7 @@ def _documents_page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    ctx = _contract_context(session, principal, contract_id, "documents")
+    ctx = contract_context(session, principal, contract_id, "documents")
     record = queries.get_contract(session, contract_id)
     ctx["documents"] = [DocumentRead.model_validate(d) for d in record.documents]
     ctx.update(extra)
@@ -1155,7 +1118,7 @@ def upload_document(
             principal,
             contract_id,
             status_code=exc.http_status,
-            error=_capitalised(exc.message) + ".",
+            error=forms.capitalised(exc.message) + ".",
             title=title,
         )
     return RedirectResponse(f"/contracts/{contract_id}/documents", status_code=303)
@@ -1206,7 +1169,7 @@ def remove_document(
             principal,
             contract_id,
             status_code=exc.http_status,
-            error=_capitalised(exc.message) + ".",
+            error=forms.capitalised(exc.message) + ".",
         )
     return RedirectResponse(f"/contracts/{contract_id}/documents", status_code=303)
 
@@ -1222,7 +1185,7 @@ def history_page(
     contract_id: int,
     offset: int = 0,
 ) -> Response:
-    ctx = _contract_context(session, principal, contract_id, "history")
+    ctx = contract_context(session, principal, contract_id, "history")
     page = None
     if ctx["can_read_audit"]:
         rows = audit_queries.list_audit_events(

@@ -33,7 +33,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("contracts", "Portfolio", "/contracts"),
     NavItem("parties", "Counterparties", "/parties"),
     NavItem("obligations", "Obligations", None),
-    NavItem("service_levels", "Service levels", None),
+    NavItem("service_levels", "Service levels", "/service-levels"),
     NavItem("commercials", "Commercials", None),
     NavItem("invoices", "Invoices", None),
     NavItem("governance", "Governance", None),
