@@ -2,8 +2,10 @@
 
 The people are added first, then every demo terms document goes through the real import
 path (`rules.parse_terms`, then `importing.stage_terms`, the same staging the import use case
-commits), then the recorded events (terminations, notices, exercised options). Nothing is
-committed until the end: all of the demo is loaded, or none.
+commits), then the recorded events (terminations, notices, exercised options), then the
+service levels: measurements, exclusions and the evaluated credits of each month
+(pactline.demo.service_levels). Nothing is committed until the end: all of the demo is
+loaded, or none.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pactline.core import clock
 from pactline.core.errors import Conflict
 from pactline.demo.events import record_events
 from pactline.demo.portfolio import DemoContract, demo_contracts
+from pactline.demo.service_levels import service_level_references, stage_service_levels
 from pactline.terms import dump_terms, validate_terms_data
 from pactline.users import rules as users_rules
 from pactline.users.enums import Role
@@ -67,6 +70,9 @@ class DemoSummary:
     counterparties: int
     regions: int
     events: int
+    measurements: int = 0
+    exclusions: int = 0
+    credits: int = 0  # months of service credits evaluated and stored
 
     @property
     def records(self) -> int:
@@ -89,6 +95,7 @@ def demo_steps(as_of: date | None = None) -> list[str]:
     return [
         *(f"person {p.username}" for p in DEMO_PEOPLE),
         *(f"contract {c.reference}" for c in demo_contracts(day)),
+        *(f"service levels {reference}" for reference in service_level_references(day)),
         SAVE_STEP,
     ]
 
@@ -120,8 +127,9 @@ def load_demo(
         if progress:
             progress(step)
 
+    people: dict[str, Principal] = {}
     for person in DEMO_PEOPLE:
-        users_rules.add_user(
+        user, _ = users_rules.add_user(
             session,
             actor=actor,
             data=UserCreate(
@@ -132,6 +140,7 @@ def load_demo(
             ),
             can_sign_in=False,
         )
+        people[person.username] = Principal.of(user)
         report(f"person {person.username}")
     portfolio = demo_contracts(day)
     items: list[TermsInput] = []
@@ -142,6 +151,9 @@ def load_demo(
     try:
         contracts = importing.stage_terms(session, actor=actor, items=items)
         recorded = record_events(session, actor=actor, events=events)
+        service_levels = stage_service_levels(
+            session, actor=actor, people=people, as_of=day, report=report
+        )
     except Exception:
         session.rollback()
         raise
@@ -156,4 +168,7 @@ def load_demo(
         counterparties=len({f["counterparty"]["name"] for f in facts}),
         regions=len({f["region"] for f in facts}),
         events=recorded,
+        measurements=service_levels.measurements,
+        exclusions=service_levels.exclusions,
+        credits=service_levels.credits,
     )

@@ -10,20 +10,27 @@ starts on the first day of the month thirty months before; "ends at 4" means the
 the fourth month after. Month-aligned terms keep the dates looking like real contracts, and the
 deadlines the demo relies on are chosen with enough margin to fall inside the next 90 days
 whatever the day of the month (tests/demo checks it across many load days).
+
+Nine contracts that have run long enough also carry a service_levels section
+(SERVICE_LEVELS below, every credit model on both sides of the table);
+pactline.demo.service_levels writes the months of measurements they are judged on.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pactline.engine.calendars import add_months
+from pactline.engine.money import quantize_money
 
 __all__ = [
     "COUNTERPARTIES",
     "REGIONS",
+    "SERVICE_LEVELS",
     "SPECS",
     "Amendment",
     "DemoContract",
@@ -790,6 +797,553 @@ SPECS: tuple[Spec, ...] = (
     ),
 )
 
+# --- Service levels ------------------------------------------------------------------------
+#
+# Nine contracts that have run long enough to have a history carry a service_levels section
+# on every terms version, so each month is judged by the terms in force in it. Between them
+# they use every credit model, on both sides of the table (we are the supplier to Wingtip,
+# Trey Research and Lucerne). The charge base is the version's annual value / 12, so an
+# amendment that raises the price raises the base from its effective month.
+# pactline.demo.service_levels writes the months of measurements they are judged on.
+
+
+def _band(lower: str, upper: str, *, top: bool = False, **earns: int) -> dict[str, Any]:
+    """A band of a higher-is-better percent measure: [lower, upper), or [lower, 100] on top."""
+    band: dict[str, Any] = {"lower": lower, "upper": upper}
+    if top:
+        band["upper_inclusive"] = True
+    return {**band, **{name: str(value) for name, value in earns.items()}}
+
+
+def _key(measure_id: str, name: str, target: str, **more: Any) -> dict[str, Any]:
+    """A key measurement: reported only; a month without a report is not assessed."""
+    return {
+        "id": measure_id,
+        "name": name,
+        "type": "key",
+        "unit": "percent",
+        "direction": "higher_is_better",
+        "target": target,
+        "no_report": "ignored",
+        **more,
+    }
+
+
+def _critical(
+    measure_id: str,
+    name: str,
+    credit: dict[str, Any],
+    *,
+    unit: str = "percent",
+    lower_is_better: bool = False,
+    **more: Any,
+) -> dict[str, Any]:
+    """A critical service level: levels (target, or expected and minimum) and its credit."""
+    return {
+        "id": measure_id,
+        "name": name,
+        "type": "critical",
+        "unit": unit,
+        "direction": "lower_is_better" if lower_is_better else "higher_is_better",
+        **more,
+        "credit": credit,
+    }
+
+
+_POOL = {"model": "pool_allocation"}
+
+# By spec key: (what the charge base is, the rest of the service_levels section).
+SERVICE_LEVELS: dict[str, tuple[str, dict[str, Any]]] = {
+    # Pool allocation with categories, defaults on the fourth expected miss in a year.
+    "nw-msa": (
+        "Monthly managed network service charges (Schedule 5, Part B).",
+        {
+            "credits": {
+                "at_risk_pct": "12",
+                "max_total_allocation_pct": "200",
+                "categories": [
+                    {"name": "availability", "pool_pct": "60", "max_allocation_pct": "100"},
+                    {"name": "incidents", "pool_pct": "40", "max_allocation_pct": "100"},
+                ],
+                "period_cap": {"basis": "at_risk_amount"},
+                "minimum_credit": {"amount": "1.00", "rule": "none_if_under"},
+                "incident_rule": "deemed_one_event",
+            },
+            "measures": [
+                _critical(
+                    "core_availability",
+                    "Core network availability",
+                    _POOL,
+                    definition="Minutes the core network is available ÷ scheduled minutes, "
+                    "less agreed maintenance windows.",
+                    expected="99.9",
+                    minimum="99.5",
+                    actual_rounding={"places": 2, "mode": "half_up"},
+                    allocation_pct="60",
+                    category="availability",
+                    component="core-network",
+                ),
+                _critical(
+                    "site_availability",
+                    "Branch site availability (average over all sites)",
+                    _POOL,
+                    expected="99.5",
+                    minimum="99",
+                    allocation_pct="40",
+                    category="availability",
+                    component="access",
+                ),
+                _critical(
+                    "p1_resolution",
+                    "Priority 1 incidents resolved within 4 hours",
+                    _POOL,
+                    expected="95",
+                    minimum="90",
+                    allocation_pct="50",
+                    category="incidents",
+                    component="service-desk",
+                ),
+                _critical(
+                    "p2_resolution",
+                    "Priority 2 incidents resolved within 8 hours",
+                    _POOL,
+                    target="90",
+                    allocation_pct="50",
+                    category="incidents",
+                    component="service-desk",
+                ),
+                _key("change_success", "Changes implemented without causing an incident", "98"),
+            ],
+            "default_rules": {
+                "minimum_miss_is_default": True,
+                "expected_misses": {"count": 4, "periods": 12},
+            },
+            "termination_triggers": {
+                "measure_defaults": {"count": 3, "periods": 6},
+                "credit_periods": {"count": 5, "periods": 12},
+            },
+        },
+    ),
+    # Per step: "0.5% of charges for each full 1% below target".
+    "nw-sow-desk": (
+        "Monthly service desk charges (SOW 1, Appendix B).",
+        {
+            "credits": {"at_risk_pct": "10", "period_cap": {"basis": "at_risk_amount"}},
+            "measures": [
+                _critical(
+                    "answer_time",
+                    "Calls answered within 30 seconds",
+                    {
+                        "model": "per_step",
+                        "pct_per_step": "0.5",
+                        "step_size": "1",
+                        "counting": "each_full_step",
+                        "max_credit_pct": "4",
+                    },
+                    target="85",
+                ),
+                _critical(
+                    "first_time_fix",
+                    "Incidents resolved at first contact",
+                    {
+                        "model": "per_step",
+                        "pct_per_step": "0.5",
+                        "step_size": "1",
+                        "counting": "each_step_or_part",
+                        "max_credit_pct": "3",
+                    },
+                    definition="Incidents closed by the first-line agent without escalation ÷ "
+                    "incidents logged by phone or chat. A month without figures is deemed "
+                    "failed at the maximum credit.",
+                    target="70",
+                ),
+                _critical(
+                    "abandonment",
+                    "Calls abandoned after 10 seconds",
+                    {
+                        "model": "per_step",
+                        "pct_per_step": "1",
+                        "step_size": "1",
+                        "counting": "each_step_or_part",
+                        "max_credit_pct": "3",
+                    },
+                    lower_is_better=True,
+                    target="5",
+                ),
+                _key("customer_satisfaction", "Users rating the service desk good or better", "85"),
+            ],
+        },
+    ),
+    # Banded: the band the month's power availability falls in sets the credit.
+    "fb-msa": (
+        "Monthly colocation charges for space, power and cooling (Schedule 4).",
+        {
+            "credits": {
+                "at_risk_pct": "15",
+                "period_cap": {"basis": "at_risk_amount"},
+                "incident_rule": "all_count",
+            },
+            "measures": [
+                _critical(
+                    "power_availability",
+                    "Power availability at each cabinet (A and B feeds)",
+                    {
+                        "model": "banded",
+                        "bands": [
+                            _band("100", "100", top=True, credit_pct=0),
+                            _band("99.99", "100", credit_pct=3),
+                            _band("99.9", "99.99", credit_pct=7),
+                            _band("0", "99.9", credit_pct=15),
+                        ],
+                    },
+                    target="100",
+                    component="power",
+                ),
+                _critical(
+                    "environment",
+                    "Cabinet inlet temperature within 18-27 °C (share of sensor readings)",
+                    {
+                        "model": "banded",
+                        "bands": [
+                            _band("99.5", "100", top=True, credit_pct=0),
+                            _band("99", "99.5", credit_pct=2),
+                            _band("0", "99", credit_pct=5),
+                        ],
+                    },
+                    target="99.5",
+                    component="cooling",
+                ),
+                _critical(
+                    "remote_hands",
+                    "Remote hands requests started within 30 minutes",
+                    {
+                        "model": "banded",
+                        "bands": [
+                            _band("95", "100", top=True, credit_pct=0),
+                            _band("90", "95", credit_pct=1),
+                            _band("0", "90", credit_pct=3),
+                        ],
+                    },
+                    target="95",
+                    component="operations",
+                ),
+                _key("cross_connects", "Cross-connects delivered within 5 business days", "90"),
+            ],
+            "default_rules": {"minimum_miss_is_default": True},
+            "termination_triggers": {"measure_defaults": {"count": 2, "periods": 12}},
+        },
+    ),
+    # Banded invoice accuracy and an escalating payment cycle time, under an annual cap.
+    "co-msa": (
+        "Monthly base charges for the finance and accounting services (Exhibit C).",
+        {
+            "credits": {
+                "at_risk_pct": "10",
+                "period_cap": {"basis": "percent_of_charges", "pct": "10"},
+                "annual_cap": {"pct": "3", "periods": 12},
+                "incident_rule": "all_count",
+            },
+            "measures": [
+                _critical(
+                    "invoice_accuracy",
+                    "Supplier invoices processed without error",
+                    {
+                        "model": "banded",
+                        "bands": [
+                            _band("99", "100", top=True, credit_pct=0),
+                            _band("98", "99", credit_pct=2),
+                            _band("96", "98", credit_pct=4),
+                            _band("0", "96", credit_pct=6),
+                        ],
+                    },
+                    target="99",
+                    actual_rounding={"places": 1, "mode": "half_up"},
+                ),
+                _critical(
+                    "payment_cycle_time",
+                    "Average days from approved invoice to payment run",
+                    {
+                        "model": "escalating",
+                        "base_pct": "1",
+                        "after_failures": 2,
+                        "step_pct": "1",
+                        "max_pct": "4",
+                    },
+                    unit="days",
+                    lower_is_better=True,
+                    target="5",
+                ),
+                _critical(
+                    "close_on_time",
+                    "Month-end close tasks completed by working day 5",
+                    {"model": "percent_of_charges", "pct": "1"},
+                    target="98",
+                ),
+                _key(
+                    "customer_satisfaction",
+                    "Business users satisfied or very satisfied (quarterly survey)",
+                    "85",
+                    measurement_period="quarterly",
+                ),
+            ],
+            "default_rules": {"minimum_miss_is_default": True},
+            "termination_triggers": {
+                "measure_defaults": {"count": 3, "periods": 6},
+                "credit_periods": {"count": 5, "periods": 12},
+            },
+        },
+    ),
+    # We are the supplier: a fixed percent of charges per failure.
+    "wt-msa": (
+        "Monthly managed store IT charges invoiced to Wingtip (Schedule 6).",
+        {
+            "credits": {"at_risk_pct": "8", "period_cap": {"basis": "at_risk_amount"}},
+            "measures": [
+                _critical(
+                    "pos_availability",
+                    "Point-of-sale availability during store trading hours",
+                    {"model": "percent_of_charges", "pct": "2"},
+                    expected="99.8",
+                    minimum="99.5",
+                ),
+                _critical(
+                    "p1_resolution",
+                    "Store-down (priority 1) incidents resolved within 4 hours",
+                    {"model": "percent_of_charges", "pct": "1.5"},
+                    target="95",
+                ),
+                _critical(
+                    "first_time_fix",
+                    "Field visits that fix the fault on the first visit",
+                    {"model": "percent_of_charges", "pct": "1"},
+                    target="85",
+                ),
+                _key("store_satisfaction", "Store managers satisfied with IT support", "80"),
+            ],
+            "default_rules": {"minimum_miss_is_default": True},
+            "termination_triggers": {
+                "consecutive_credit_periods": 3,
+                "credit_periods": {"count": 4, "periods": 12},
+            },
+        },
+    ),
+    # Service points, doubled on a repeat failure, held for earnback over three months.
+    "ts-msa": (
+        "Monthly platform and managed hosting charges, before usage-based charges.",
+        {
+            "credits": {
+                "at_risk_pct": "15",
+                "period_cap": {"basis": "at_risk_amount"},
+                "excess": "carried_forward",
+                "incident_rule": "per_component",
+            },
+            "measures": [
+                _critical(
+                    "platform_availability",
+                    "Hosting platform availability",
+                    {
+                        "model": "service_points",
+                        "bands": [
+                            _band("99.95", "100", top=True, points=0),
+                            _band("99.9", "99.95", points=1),
+                            _band("99.5", "99.9", points=2),
+                            _band("99", "99.5", points=3),
+                            _band("0", "99", points=4),
+                        ],
+                        "value_per_point_pct": "1",
+                        "repeat_multiplier": "2",
+                    },
+                    expected="99.95",
+                    minimum="99.5",
+                    component="platform",
+                ),
+                _critical(
+                    "backup_success",
+                    "Scheduled backups completed successfully",
+                    {
+                        "model": "service_points",
+                        "bands": [
+                            _band("99", "100", top=True, points=0),
+                            _band("97", "99", points=1),
+                            _band("95", "97", points=2),
+                            _band("0", "95", points=4),
+                        ],
+                        "value_per_point_pct": "1",
+                    },
+                    target="99",
+                    component="backup",
+                ),
+                _critical(
+                    "p1_restore_time",
+                    "Longest time to restore service after a priority 1 incident",
+                    {
+                        "model": "service_points",
+                        "bands": [
+                            {"upper": "2", "upper_inclusive": True, "points": "0"},
+                            {
+                                "lower": "2",
+                                "lower_inclusive": False,
+                                "upper": "4",
+                                "upper_inclusive": True,
+                                "points": "1",
+                            },
+                            {
+                                "lower": "4",
+                                "lower_inclusive": False,
+                                "upper": "8",
+                                "upper_inclusive": True,
+                                "points": "2",
+                            },
+                            {"lower": "8", "lower_inclusive": False, "points": "4"},
+                        ],
+                        "value_per_point_pct": "1",
+                    },
+                    unit="hours",
+                    lower_is_better=True,
+                    definition="Reported only in months with a priority 1 incident.",
+                    expected="2",
+                    minimum="4",
+                    no_report="ignored",
+                    component="platform",
+                ),
+            ],
+            "earnback": {"window_periods": 3, "mode": "deferred", "eligibility": "all_failures"},
+            "termination_triggers": {
+                "consecutive_credit_periods": 4,
+                "credit_periods": {"count": 6, "periods": 12},
+            },
+        },
+    ),
+    # Shortfall, escalating and percent of charges for application services.
+    "wg-msa": (
+        "Monthly application development and maintenance charges (fixed capacity).",
+        {
+            "credits": {"at_risk_pct": "12", "period_cap": {"basis": "at_risk_amount"}},
+            "measures": [
+                _critical(
+                    "release_on_time",
+                    "Releases delivered on the agreed date",
+                    {"model": "shortfall", "pct_per_unit": "0.25", "max_credit_pct": "5"},
+                    target="90",
+                ),
+                _critical(
+                    "defect_leakage",
+                    "Severity 1-2 defects found in production (share of all defects found)",
+                    {
+                        "model": "escalating",
+                        "base_pct": "1",
+                        "after_failures": 2,
+                        "step_pct": "0.5",
+                        "max_pct": "3",
+                    },
+                    lower_is_better=True,
+                    target="5",
+                ),
+                _critical(
+                    "p1_response",
+                    "Priority 1 incidents responded to within 30 minutes",
+                    {"model": "percent_of_charges", "pct": "1"},
+                    target="98",
+                ),
+                _key("code_coverage", "Automated test coverage of changed code", "80"),
+            ],
+        },
+    ),
+    # We are the supplier: "1% of charges for every 0.1% or portion thereof".
+    "lu-msa": (
+        "Monthly platform charges invoiced to Lucerne (Anexo B).",
+        {
+            "credits": {"at_risk_pct": "10", "period_cap": {"basis": "at_risk_amount"}},
+            "measures": [
+                _critical(
+                    "platform_availability",
+                    "Publishing platform availability",
+                    {
+                        "model": "per_step",
+                        "pct_per_step": "1",
+                        "step_size": "0.1",
+                        "counting": "each_step_or_part",
+                        "max_credit_pct": "10",
+                    },
+                    expected="99.9",
+                    minimum="99.5",
+                    actual_rounding={"places": 2, "mode": "half_up"},
+                ),
+                _critical(
+                    "publish_latency",
+                    "Articles live within 5 minutes of being published",
+                    {
+                        "model": "per_step",
+                        "pct_per_step": "0.5",
+                        "step_size": "1",
+                        "max_credit_pct": "3",
+                    },
+                    target="99",
+                ),
+                _critical(
+                    "p1_resolution",
+                    "Priority 1 incidents resolved within 2 hours",
+                    {"model": "percent_of_charges", "pct": "2"},
+                    target="95",
+                ),
+                _key("editor_satisfaction", "Editors satisfied with the platform", "80"),
+            ],
+            "default_rules": {"minimum_miss_is_default": True},
+        },
+    ),
+    # We are the supplier: credits in days of charges.
+    "tr-msa": (
+        "Monthly research data platform charges invoiced to Trey Research.",
+        {
+            "credits": {"at_risk_pct": "10", "period_cap": {"basis": "at_risk_amount"}},
+            "measures": [
+                _critical(
+                    "platform_availability",
+                    "Analytics platform availability",
+                    {"model": "day_equivalent", "days_from": "fixed", "days": "1"},
+                    expected="99.5",
+                    minimum="99",
+                ),
+                _critical(
+                    "pipeline_restore",
+                    "Time to restore a failed ingestion pipeline",
+                    {
+                        "model": "day_equivalent",
+                        "days_from": "shortfall",
+                        "part_days": "round_up",
+                        "max_days": "3",
+                    },
+                    unit="hours",
+                    lower_is_better=True,
+                    definition="Longest restore in the month; reported only in months with a "
+                    "failed pipeline.",
+                    target="8",
+                    no_report="ignored",
+                ),
+                _critical(
+                    "data_freshness",
+                    "Nightly research datasets refreshed by 06:00 SGT",
+                    {"model": "percent_of_charges", "pct": "1.5"},
+                    target="98",
+                ),
+                _key("researcher_satisfaction", "Researchers satisfied with the platform", "80"),
+            ],
+        },
+    ),
+}
+
+
+def _service_levels(spec: Spec, annual: str | None, currency: str) -> dict[str, Any] | None:
+    """The contract's service_levels section, its charge base a twelfth of the annual value."""
+    if spec.key not in SERVICE_LEVELS:
+        return None
+    assert annual is not None, spec.key
+    note, section = SERVICE_LEVELS[spec.key]
+    amount = quantize_money(Decimal(annual) / 12, currency)
+    # A deep copy: every document gets its own, so validating one cannot touch another.
+    return {"charge_base": {"amount": str(amount), "note": note}, **copy.deepcopy(section)}
+
+
 _PREFIX = {"master": "MSA", "statement_of_work": "SOW", "order": "ORD"}
 
 
@@ -892,6 +1446,9 @@ def _document(
         **({"subdivision": subdivision} if subdivision else {}),
         "non_business_day": spec.non_business_day,
     }
+    service_levels = _service_levels(spec, annual, party.currency)
+    if service_levels is not None:
+        document["service_levels"] = service_levels
     return document
 
 

@@ -1,10 +1,12 @@
 """The demo portfolio: what it contains, that it always has deadlines coming up whatever the
-load day, and that loading it is one deterministic, all-or-nothing transaction."""
+load day, that its service levels tell a realistic story, and that loading it is one
+deterministic, all-or-nothing transaction."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,9 +19,15 @@ from pactline.contracts.schemas import ContractFilters
 from pactline.core.audit import AuditEvent
 from pactline.core.errors import Conflict
 from pactline.demo import loader, portfolio
+from pactline.demo import service_levels as demo_sl
 from pactline.demo.loader import DEMO_PEOPLE, demo_steps, is_empty, load_demo
 from pactline.demo.portfolio import DemoContract, demo_contracts
 from pactline.engine.dates import ContractEvents, KeyDates
+from pactline.engine.service_levels import Period
+from pactline.service_levels import queries as sl_queries
+from pactline.service_levels import rules as sl_rules
+from pactline.service_levels.enums import CreditStatus, ExclusionStatus
+from pactline.service_levels.models import Measurement, PeriodCredit
 from pactline.terms import TermsDocument, validate_terms_data
 from pactline.terms.keydates import document_key_dates
 from pactline.users.models import User
@@ -183,18 +191,20 @@ def test_the_load_commits_exactly_once(session: Session) -> None:
     assert commits == [1]
 
 
+@pytest.mark.parametrize("step", ["record_events", "stage_service_levels"])
 def test_a_failure_leaves_the_database_empty(
-    session: Session, monkeypatch: pytest.MonkeyPatch
+    session: Session, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
     def broken(*args: object, **kwargs: object) -> int:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(loader, "record_events", broken)
+    monkeypatch.setattr(loader, step, broken)
     with pytest.raises(RuntimeError, match="disk full"):
         load(session)
     session.rollback()
     assert is_empty(session)
     assert session.scalar(select(func.count()).select_from(User)) == 0
+    assert session.scalar(select(func.count()).select_from(Measurement)) == 0
 
 
 def test_the_demo_refuses_a_database_that_already_holds_contracts(session: Session) -> None:
@@ -256,3 +266,221 @@ def test_any_load_day_has_deadlines_coming_up_and_consistent_events(as_of: date)
             assert day is None or day >= document.term.start_on, contract.reference
     assert upcoming >= 6
     assert ending >= 3
+
+
+# --- service levels -------------------------------------------------------------------------
+
+
+def month(offset: int, as_of: date = AS_OF) -> str:
+    """The period `offset` months from the load month, as YYYY-MM."""
+    return str(Period(as_of.year, as_of.month).shift(offset))
+
+
+def sl_contracts(session: Session, as_of: date = AS_OF) -> dict[str, Contract]:
+    """The demo contracts with service levels, by spec key."""
+    refs = portfolio.references(as_of)
+    by_reference = {c.reference: c for c in queries.all_contracts(session)}
+    return {plan.key: by_reference[refs[plan.key]] for plan in demo_sl.PLANS}
+
+
+def stored_credits(session: Session, contract: Contract) -> dict[str, PeriodCredit]:
+    return {c.period: c for c in sl_queries.list_credits(session, contract.id)}
+
+
+def test_the_service_level_contracts_have_eighteen_months_of_measurements(
+    session: Session,
+) -> None:
+    summary = load(session)
+    contracts = sl_contracts(session)
+    assert 8 <= len(contracts) <= 10
+    assert {c.our_role for c in contracts.values()} == {"customer", "supplier"}
+    models = set()
+    full = 0
+    for key, contract in contracts.items():
+        assert contract.terminated_on is None, key
+        start = key_dates(contract)[0].term.start_on
+        ran = (AS_OF.year - start.year) * 12 + AS_OF.month - start.month
+        months = [month(n) for n in range(-min(ran, 18), 0)]
+        measured = {m.period for m in sl_queries.list_measurements(session, contract.id)}
+        assert sorted(measured) == months, key
+        assert sorted(stored_credits(session, contract)) == months, key
+        full += len(months) == 18
+        for version in contract.versions:  # every version has the section, at annual / 12
+            document = rules.document_of(version)
+            assert document.service_levels is not None and document.service_levels.charge_base
+            annual = document.contract.values.annual if document.contract.values else None
+            assert annual is not None
+            base = document.service_levels.charge_base.amount
+            assert abs(base * 12 - annual) < Decimal("0.12"), key
+            models |= {m.credit.model.value for m in document.service_levels.measures if m.credit}
+    assert len(contracts["nw-msa"].versions) >= 2  # amended: the section is on both versions
+    assert full >= 6  # most have run at least 18 months; the younger ones since they started
+    assert models == {
+        "pool_allocation",
+        "percent_of_charges",
+        "shortfall",
+        "per_step",
+        "banded",
+        "service_points",
+        "day_equivalent",
+        "escalating",
+    }
+    assert summary.measurements == session.scalar(select(func.count()).select_from(Measurement))
+    assert summary.credits == session.scalar(select(func.count()).select_from(PeriodCredit))
+    assert summary.exclusions == 2
+    # Mostly met: misses are the exception.
+    results = [c.result for c in session.scalars(select(PeriodCredit))]
+    cells = [m for r in results for m in r["service_levels"] if m["type"] == "critical"]
+    met = sum(m["status"] == "met" for m in cells)
+    assert 0.9 < met / len(cells) < 1
+
+
+def test_the_demo_shows_a_repeat_failure_a_missing_report_and_an_earnback(
+    session: Session,
+) -> None:
+    load(session)
+    contracts = sl_contracts(session)
+
+    def statuses(key: str, measure_id: str) -> dict[str, str]:
+        return {
+            period: next(m for m in c.result["service_levels"] if m["id"] == measure_id)["status"]
+            for period, c in stored_credits(session, contracts[key]).items()
+        }
+
+    # Contoso's payment cycle time fails three months running and the credit escalates.
+    payments = statuses("co-msa", "payment_cycle_time")
+    assert [payments[month(n)] for n in (-10, -9, -8, -7, -6)] == [
+        "met",
+        "minimum_miss",
+        "minimum_miss",
+        "minimum_miss",
+        "met",
+    ]
+    contoso = stored_credits(session, contracts["co-msa"])
+    # 1%, 1%, then 2% of the month's charges.
+    assert contoso[month(-7)].amount > contoso[month(-8)].amount == contoso[month(-9)].amount
+    assert {f["kind"] for f in contoso[month(-7)].result["red_flags"]} == {"repeated_defaults"}
+    # Northwind's service desk did not report first-time fix one month: deemed failed.
+    desk = statuses("nw-sow-desk", "first_time_fix")
+    assert desk[month(-11)] == "not_reported"
+    assert stored_credits(session, contracts["nw-sow-desk"])[month(-11)].amount > 0
+    # Tailspin earns the backup credit back; a repeat platform failure loses one window.
+    tailspin = stored_credits(session, contracts["ts-msa"])
+    decisions = [d for c in tailspin.values() for d in c.result["earnback"]]
+    earned = {
+        (d["measure"], d["failure_period"]) for d in decisions if d["outcome"] == "earned_back"
+    }
+    lost = {(d["measure"], d["failure_period"]) for d in decisions if d["outcome"] == "lost"}
+    assert ("backup_success", month(-12)) in earned
+    assert ("platform_availability", month(-4)) in earned
+    assert lost == {("platform_availability", month(-5))}
+    held = tailspin[month(-12)].result["service_credits"]
+    assert Decimal(held["deferred"]) == tailspin[month(-12)].amount > 0
+    assert Decimal(held["payable"]) == 0
+
+
+def test_one_exclusion_is_approved_by_a_second_person_and_one_waits(session: Session) -> None:
+    load(session)
+    contracts = sl_contracts(session)
+    roles = {p.full_name: p.role.value for p in DEMO_PEOPLE}
+    exclusions = sl_queries.list_exclusions(session)
+    approved = [e for e in exclusions if e.status == ExclusionStatus.APPROVED.value]
+    pending = [e for e in exclusions if e.status == ExclusionStatus.REQUESTED.value]
+    assert len(approved) == len(pending) == 1
+    (done,), (waiting,) = approved, pending
+    assert done.contract_id == contracts["nw-msa"].id and done.period == month(-9)
+    assert done.reason and done.evidence and done.decision_note
+    assert done.decided_by and done.decided_by != done.requested_by  # four eyes
+    assert (roles[done.requested_by], roles[done.decided_by]) == ("delivery", "governance")
+    assert done.decided_at is not None and done.requested_at < done.decided_at
+    # The exclusion turns a minimum-level miss into a met month: no credit.
+    northwind = stored_credits(session, contracts["nw-msa"])[month(-9)]
+    availability = next(
+        m for m in northwind.result["service_levels"] if m["id"] == "core_availability"
+    )
+    assert (availability["status"], availability["actual"]) == ("met", "99.93")
+    assert northwind.amount == 0
+    # The pending one is for last month, and the month's credit is disputed meanwhile.
+    assert waiting.contract_id == contracts["wt-msa"].id and waiting.period == month(-1)
+    assert roles[waiting.requested_by] == "delivery" and waiting.decided_by is None
+    wingtip = stored_credits(session, contracts["wt-msa"])[month(-1)]
+    assert wingtip.status == CreditStatus.DISPUTED.value and wingtip.note
+    audited = Counter(
+        session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action.like("service_levels.exclusion_%"))
+        ).all()
+    )
+    assert audited == {
+        "service_levels.exclusion_requested": 2,
+        "service_levels.exclusion_approved": 1,
+    }
+
+
+def test_credits_move_along_their_lifecycle_and_every_move_is_audited(session: Session) -> None:
+    load(session)
+    credits = list(session.scalars(select(PeriodCredit)))
+    by_status = Counter(c.status for c in credits)
+    assert set(by_status) == {s.value for s in CreditStatus}
+    assert by_status["agreed"] >= 5
+    (applied,) = [c for c in credits if c.status == CreditStatus.APPLIED.value]
+    assert applied.invoice_reference and applied.invoice_reference.startswith("NWN-INV-")
+    assert all(c.note for c in credits if c.status == CreditStatus.DISPUTED.value)
+    assert all(c.amount > 0 for c in credits if c.status != CreditStatus.COMPUTED.value)
+    moves = [move for plan in demo_sl.PLANS for move in plan.credits]
+    audited = Counter(
+        session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action.like("service_levels.credit_%"))
+        ).all()
+    )
+    assert audited == Counter(f"service_levels.credit_{m.status.value}" for m in moves)
+    imports = session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "service_levels.measurements_imported")
+    )
+    evaluations = session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "service_levels.evaluated")
+    )
+    assert imports == evaluations == len(demo_sl.PLANS)
+
+
+def test_every_stored_credit_equals_a_fresh_replay(session: Session) -> None:
+    load(session)
+    for key, contract in sl_contracts(session).items():
+        stored = stored_credits(session, contract)
+        results = sl_rules.replay(session, contract, Period.parse(max(stored)))
+        assert [str(r.period) for r in results] == sorted(stored), key
+        for result in results:
+            credit = stored[str(result.period)]
+            assert credit.result == result.to_dict(), (key, credit.period)
+            assert credit.amount == result.service_credits.total
+        scorecard = sl_queries.scorecard(session, contract.id)
+        assert scorecard.problem is None, key
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 1, 31), date(2028, 2, 29)], ids=str)
+def test_the_service_levels_load_on_any_day(session: Session, as_of: date) -> None:
+    summary = load(session, as_of=as_of)
+    assert summary.credits == sum(len(demo_sl.measured_months(p)) for p in demo_sl.PLANS)
+    tailspin = stored_credits(session, sl_contracts(session, as_of)["ts-msa"])
+    assert tailspin[month(-12, as_of)].status == CreditStatus.EARNED_BACK.value
+
+
+@pytest.mark.parametrize("as_of", LOAD_DAYS, ids=str)
+def test_measurements_are_the_same_every_run_and_counted_from_the_load_day(as_of: date) -> None:
+    for plan in demo_sl.PLANS:
+        text = demo_sl.measurements_csv(plan, as_of)
+        assert text == demo_sl.measurements_csv(plan, as_of)
+        rows = [line.split(",") for line in text.splitlines()[1:]]
+        assert {period for _, period, _ in rows} == {
+            month(n, as_of) for n in demo_sl.measured_months(plan)
+        }
+        for _, _, value in rows:
+            assert Decimal(value) >= 0 and "e" not in value.lower()
+        # The misses sit at the same offsets whatever the day.
+        for series in plan.series:
+            for offset, value in series.values:
+                if offset in demo_sl.measured_months(plan):
+                    assert [series.measure_id, month(offset, as_of), value] in rows
