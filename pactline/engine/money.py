@@ -210,8 +210,11 @@ def format_money(amount: Decimal | int | str, currency: str) -> str:
     code, places, _ = _currency(currency)
     # Digits beyond the minor unit are shown (an unrounded intermediate must not look rounded),
     # but zeros that carry no value are not: 4500.0000 reads as 4,500.00.
-    exponent = number.normalize().as_tuple().exponent if number else 0
+    exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)  # finite numbers only, checked by to_decimal
+    if exponent < -places:  # more digits than the minor unit: drop the zeros that mean nothing
+        exponent = number.normalize().as_tuple().exponent if number else 0
+        assert isinstance(exponent, int)
     shown_places = max(places, -exponent)
     # Normalise -0.00 to 0.00: a sign on zero reads as an error in an explanation.
     if number == 0:

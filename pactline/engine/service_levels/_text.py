@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from pactline.engine.money import format_money
 
 
+@lru_cache(maxsize=4096)
 def num(value: Decimal) -> str:
     """A number as people write it: no exponent, no trailing zeros ("99.5", "30000")."""
+    # Remembered: levels, actuals and percentages repeat month after month. Equal Decimals
+    # with different exponents (99.5, 99.50) give the same text, so sharing an entry is safe;
+    # zero is written "0" whatever its sign, so -0 and 0 may share one too.
+    if not value:
+        return "0"
     if value == value.to_integral_value():
         return f"{value.quantize(Decimal(1)):f}"
     return f"{value.normalize():f}"
@@ -19,8 +26,11 @@ def pct(value: Decimal) -> str:
     return f"{num(value)}%"
 
 
+@lru_cache(maxsize=8192)
 def money(amount: Decimal, currency: str) -> str:
     """An amount with its currency: "GBP 4,500.00"."""
+    # Remembered like num: equal amounts read the same (format_money drops zeros that carry
+    # no value and the sign of zero), and charge bases, caps and zero credits repeat.
     return format_money(amount, currency)
 
 

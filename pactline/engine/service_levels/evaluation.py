@@ -154,16 +154,15 @@ def _rows(
             raise ServiceLevelInputError("history", f"expected Measurement rows, got {row!r}")
         if row.period > last:
             continue
-        where = f"measurements[{row.measure_id}, {row.period}]"
         if row.measure_id not in known_ids:
             raise ServiceLevelInputError(
-                where,
+                f"measurements[{row.measure_id}, {row.period}]",
                 f"no measure '{row.measure_id}' in the terms ({', '.join(sorted(known_ids))})",
             )
         key = (row.measure_id, row.period)
         if key in rows:
             raise ServiceLevelInputError(
-                where,
+                f"measurements[{row.measure_id}, {row.period}]",
                 "two rows for the same measure and period; keep one (record corrections "
                 "as an approved exclusion)",
             )
@@ -213,6 +212,8 @@ class _Ledger:
     levels: dict[str, _LevelState] = field(default_factory=dict)
     carried: Decimal = _ZERO
     pending: list[_PendingEarnback] = field(default_factory=list)
+    # Keyed by id(measure): the terms objects live for the whole replay, so ids are stable.
+    level_lines: dict[tuple[int, Decimal, Decimal], str] = field(default_factory=dict)
 
     def failure_run(self, measure_id: str, period: Period) -> int:
         """How many assessed periods before `period`, latest first, failed in a row."""
@@ -601,7 +602,15 @@ class _PeriodEvaluation:
                 )
 
     def _level_line(self, measure: Measure, level: Decimal, minimum: Decimal) -> str:
-        """The levels in force and how the measure is measured."""
+        """The levels in force and how the measure is measured (the same words every month
+        until a level moves, so they are worded once per measure and levels)."""
+        key = (id(measure), level, minimum)
+        line = self.ledger.level_lines.get(key)
+        if line is None:
+            line = self.ledger.level_lines[key] = self._word_levels(measure, level, minimum)
+        return line
+
+    def _word_levels(self, measure: Measure, level: Decimal, minimum: Decimal) -> str:
         if measure.measurement_period is MeasurementPeriod.MONTHLY:
             how = "measured monthly"
         elif measure.measurement_period is MeasurementPeriod.QUARTERLY:

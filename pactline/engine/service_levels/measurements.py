@@ -92,15 +92,23 @@ class Measurement:
     incident_ids: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
-        where = f"measurements[{self.measure_id}, {self.period}]"
         if not isinstance(self.period, Period):
-            raise TypeError(f"{where}.period: give a Period, not {self.period!r}")
-        if self.value is not None:
-            object.__setattr__(self, "value", to_decimal(self.value, f"{where}.value"))
+            raise TypeError(f"{self._where()}.period: give a Period, not {self.period!r}")
+        if self.value is not None and type(self.value) is not Decimal:
+            object.__setattr__(self, "value", to_decimal(self.value, f"{self._where()}.value"))
+        elif self.value is not None and not self.value.is_finite():
+            to_decimal(self.value, f"{self._where()}.value")  # raises, naming the field
         if isinstance(self.incident_ids, str):
             # A bare string would otherwise become a set of its characters.
-            raise TypeError(f"{where}.incident_ids: give a collection of ids, not one string")
-        object.__setattr__(self, "incident_ids", frozenset(self.incident_ids))
+            raise TypeError(
+                f"{self._where()}.incident_ids: give a collection of ids, not one string"
+            )
+        if type(self.incident_ids) is not frozenset:
+            object.__setattr__(self, "incident_ids", frozenset(self.incident_ids))
+
+    def _where(self) -> str:
+        # Worded only when something is wrong: a portfolio has millions of rows.
+        return f"measurements[{self.measure_id}, {self.period}]"
 
     @property
     def reported(self) -> bool:
