@@ -16,6 +16,7 @@ from pactline.contracts.rules import document_of, version_in_force
 from pactline.core.errors import NotFound, PactlineError
 from pactline.engine.service_levels import MeasureStatus, MeasureType, Period, PeriodResult
 from pactline.service_levels import rules
+from pactline.service_levels.enums import CreditStatus
 from pactline.service_levels.models import Exclusion, Measurement, PeriodCredit
 
 
@@ -146,6 +147,17 @@ def get_credit(session: Session, contract_id: int, period: str) -> PeriodCredit:
     if credit is None:
         raise NotFound(f"{contract.reference} has no service credit stored for {period}")
     return credit
+
+
+def computed_sources(contract: Contract) -> list[str]:
+    """The kinds of events file (tickets, outages) some measure of the contract is computed from."""
+    sources = {
+        str(measure["computed"]["source"])
+        for version in contract.versions
+        for measure in (version.document.get("service_levels") or {}).get("measures", [])
+        if measure.get("computed")
+    }
+    return sorted(sources)
 
 
 def has_service_levels(contract: Contract) -> bool:
@@ -363,11 +375,16 @@ def portfolio_service_levels(session: Session, *, last: int = 12) -> list[Portfo
                 open_credits=sum(
                     1
                     for credit, _ in items
-                    if credit.status in {s.value for s in rules.OPEN_CREDIT_STATUSES}
+                    if credit.amount
+                    and credit.status in {s.value for s in rules.OPEN_CREDIT_STATUSES}
                 ),
             )
         )
     return out
+
+
+def _is_open(credit: PeriodCredit) -> bool:
+    return CreditStatus(credit.status) in rules.OPEN_CREDIT_STATUSES
 
 
 def _pct(part: Decimal, whole: Decimal | None) -> Decimal | None:

@@ -9,9 +9,11 @@ give; no number shown is computed here beyond placing it on the page.
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_CEILING, Decimal
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -38,6 +40,7 @@ from pactline.service_levels.schemas import (
     ExclusionDecision,
     MeasurementCreate,
 )
+from pactline.terms import EventSource
 from pactline.users.enums import Permission
 from pactline.users.principal import Principal
 from pactline.web import forms
@@ -225,6 +228,14 @@ def _flashes(params: Mapping[str, str], measure_ids: Sequence[str]) -> list[dict
         texts.append(
             f"Imported {imported + replaced} measurements{span}: {imported} new, {replaced} "
             "replaced. Stored credits were recalculated."
+        )
+    computed = _int(params.get("computed"))
+    if computed is not None:
+        first, last = _period_param(params.get("first")), _period_param(params.get("last"))
+        span = f" ({first} to {last})" if first and last else ""
+        texts.append(
+            f"Computed {computed} measurements{span} from the events file; each keeps the file's "
+            "checksum and the counts behind it. Stored credits were recalculated."
         )
     requested = _int(params.get("requested"))
     if requested is not None:
@@ -566,6 +577,7 @@ def _scorecard_page(
         {
             "has_service_levels": has_service_levels,
             "measures": measures,
+            "computed_sources": queries.computed_sources(record),
             "can_record": can_write_levels,
             "can_evaluate": staging.can_evaluate(principal),
             "can_approve": principal.can(Permission.SERVICE_LEVELS_APPROVE),
@@ -660,6 +672,63 @@ def record_measurement(
     return RedirectResponse(
         f"/contracts/{contract_id}/service-levels?recorded=1&measure={data.measure_id}"
         f"&period={data.period}",
+        status_code=303,
+    )
+
+
+@router.post("/contracts/{contract_id}/service-levels/compute")
+def compute_measurements(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    contract_id: int,
+    source: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    principal.require(Permission.SERVICE_LEVELS_WRITE)
+    name = PurePath(file.filename or "").name if file is not None else ""
+    try:
+        if file is None or not name:
+            raise ValidationFailed(
+                "choose a tickets or outages file",
+                details=[{"file": None, "row": None, "field": "file", "message": "no file"}],
+            )
+        try:
+            kind = EventSource(source)
+        except ValueError:
+            raise ValidationFailed(
+                "choose what the file holds: tickets or outages",
+                details=[{"file": name, "row": None, "field": "source", "message": "unknown"}],
+            ) from None
+        suffix = PurePath(name).suffix.lower() or ".csv"
+        with tempfile.TemporaryDirectory(prefix="pactline-events-") as folder:
+            path = Path(folder) / f"events{suffix}"
+            with path.open("wb") as handle:
+                shutil.copyfileobj(file.file, handle, length=1 << 20)
+            computed = service.compute_measurements(
+                session,
+                actor=principal,
+                contract_id=contract_id,
+                source=kind,
+                path=path,
+                source_name=name,
+            )
+    except ValidationFailed as exc:
+        session.rollback()
+        return _scorecard_page(
+            request,
+            session,
+            principal,
+            contract_id,
+            status_code=422,
+            failed_form="compute",
+            import_problems=forms.problems(exc),
+            error="Nothing was computed: see the problems below.",
+        )
+    periods = sorted(f.period for f in computed.figures)
+    return RedirectResponse(
+        f"/contracts/{contract_id}/service-levels?computed={len(computed.figures)}"
+        f"&first={periods[0]}&last={periods[-1]}",
         status_code=303,
     )
 

@@ -585,7 +585,7 @@ def test_the_portfolio_lists_each_evaluated_contract_with_its_monthly_strips(
     assert "MSA-T-001" not in text
     assert "Northwind Networks Ltd" in text
     assert "GBP 23,500.00" in text  # January to June
-    assert '<span class="badge badge-warn">6</span>' in text  # open credits
+    assert '<span class="badge badge-warn">4</span>' in text  # open credits with an amount
     # A sparkline of the critical levels met, and a bar a month of credits of the at-risk.
     assert "Critical service levels met: Jan 2026 100%, Feb 2026 100%, Mar 2026 0%" in text
     assert "Mar 2026: 44.2% of the at-risk amount" in text
@@ -640,3 +640,57 @@ def test_every_form_on_the_service_level_pages_carries_the_sessions_csrf_token(
     assert len(forms) >= 2
     for form in forms:
         assert f'name="csrf_token" value="{expected.group(1)}"' in form
+
+
+# --- computed from raw events ---------------------------------------------------------------
+
+
+@pytest.fixture
+def service_desk(session: Session, northwind: Contract) -> Contract:
+    """The service desk SOW under the Northwind MSA: three measures computed from tickets."""
+    return import_contract(
+        session,
+        (EXAMPLES / "northwind-sow-service-desk.yaml").read_text(),
+        "northwind-sow-service-desk.yaml",
+    )
+
+
+def test_a_tickets_export_computes_the_months_it_covers_from_the_scorecard(
+    web_as: WebClient, delivery: User, service_desk: Contract, session: Session
+) -> None:
+    client = web_as(delivery)
+    page = client.get(f"/contracts/{service_desk.id}/service-levels")
+    assert "Compute from raw events" in page.text
+    tickets = (EXAMPLES / "events" / "northwind-sow-tickets.csv").read_bytes()
+    response = post(
+        client,
+        f"/contracts/{service_desk.id}/service-levels/compute",
+        data={"source": "tickets"},
+        files={"file": ("northwind-sow-tickets.csv", tickets, "text/csv")},
+    )
+    assert response.status_code == 303, response.text
+    page = client.get(response.headers["location"])
+    assert "Computed 18 measurements (2026-03 to 2026-08)" in html.unescape(page.text)
+    rows = session.scalars(
+        select(Measurement).where(Measurement.contract_id == service_desk.id)
+    ).all()
+    assert {r.source for r in rows} == {"computed"}
+    may = next(r for r in rows if r.measure_id == "p1_resolution" and r.period == "2026-05")
+    assert may.value == Decimal("66.6667")
+    assert may.definition is not None and may.definition["counts"]["within_limit"] == 4
+
+
+def test_a_tickets_export_missing_a_column_is_refused_on_the_page(
+    web_as: WebClient, delivery: User, service_desk: Contract, session: Session
+) -> None:
+    response = post(
+        web_as(delivery),
+        f"/contracts/{service_desk.id}/service-levels/compute",
+        data={"source": "tickets"},
+        files={"file": ("t.csv", b"ticket_id,opened_at,resolved_at\n1,2026-03-02 09:00:00,\n")},
+    )
+    assert response.status_code == 422
+    text = html.unescape(response.text)
+    assert "Nothing was computed" in text
+    assert "missing column priority" in text
+    assert count(session, Measurement) == 0
