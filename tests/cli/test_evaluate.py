@@ -27,6 +27,7 @@ from typer.testing import CliRunner, Result
 from pactline.cli.main import app
 from pactline.core.config import get_settings
 from pactline.terms import load_terms_file
+from tests.contracts.factories import terms_yaml
 
 runner = CliRunner()
 
@@ -34,7 +35,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MEASUREMENTS = EXAMPLES / "measurements"
 EXAMPLE_FILES = sorted([*EXAMPLES.glob("*.yaml"), *EXAMPLES.glob("*.json")])
 WITH_SERVICE_LEVELS = [p for p in EXAMPLE_FILES if load_terms_file(p).service_levels is not None]
-WITHOUT_SERVICE_LEVELS = [p for p in EXAMPLE_FILES if p not in WITH_SERVICE_LEVELS]
 NORTHWIND = EXAMPLES / "northwind-msa.yaml"
 NORTHWIND_CSV = MEASUREMENTS / "northwind-msa.csv"
 
@@ -243,10 +243,13 @@ def test_the_report_shows_the_contract_the_measures_and_the_total(path: Path) ->
     assert total in result.stdout
 
 
-@pytest.mark.parametrize(
-    "path", WITHOUT_SERVICE_LEVELS, ids=[p.name for p in WITHOUT_SERVICE_LEVELS]
-)
-def test_a_terms_file_without_service_levels_is_one_clear_error(path: Path) -> None:
+def test_every_example_has_service_levels() -> None:
+    assert WITH_SERVICE_LEVELS == EXAMPLE_FILES
+
+
+def test_a_terms_file_without_service_levels_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "no-service-levels.yaml"
+    path.write_text(terms_yaml("MSA-T-001"))
     line = failure(str(path), "--period", "2026-06", "--measurements", str(NORTHWIND_CSV))
     assert line == f"{path}: service_levels: the terms have no service_levels section to evaluate"
 

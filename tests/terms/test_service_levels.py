@@ -28,6 +28,7 @@ from pactline.terms import (
     service_level_terms,
     validate_terms_data,
 )
+from tests.contracts.factories import terms_yaml
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -744,6 +745,14 @@ NORTHWIND: Measures = [
 EXAMPLE_MEASURES: dict[str, tuple[str, Measures]] = {
     "northwind-msa.yaml": ("GBP", NORTHWIND),
     "northwind-msa-amendment-1.yaml": ("GBP", NORTHWIND),
+    "contoso-bpo-evergreen.json": (
+        "USD",
+        [
+            ("clean_claims_turnaround", CRITICAL, CreditModelKind.SHORTFALL, MONTHLY),
+            ("backlog_days", CRITICAL, CreditModelKind.DAY_EQUIVALENT, MONTHLY),
+            ("payment_accuracy", KEY, None, MONTHLY),
+        ],
+    ),
     "northwind-sow-service-desk.yaml": (
         "GBP",
         [
@@ -969,7 +978,7 @@ service_levels:
 
 def test_a_document_without_service_levels_cannot_give_engine_terms() -> None:
     with pytest.raises(TermsError) as caught:
-        service_level_terms(example("contoso-bpo-evergreen.json"), source="sow.yaml")
+        service_level_terms(load_terms(terms_yaml("MSA-T-001")), source="sow.yaml")
     assert caught.value.issues == [
         TermsIssue("service_levels", "the terms have no service_levels section", None, "sow.yaml")
     ]
