@@ -179,6 +179,7 @@ class ScorecardCell:
     minimum: Decimal | None
     credit: Decimal
     default: bool
+    failed: bool  # a missing report the terms ignore is not_reported but not failed
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,7 @@ def _scorecard(
                     minimum=found.minimum,
                     credit=found.credit,
                     default=found.default,
+                    failed=found.failed,
                 )
             )
         rows.append(

@@ -12,7 +12,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from pathlib import Path, PurePath
 from typing import Annotated, Any
 
@@ -75,7 +75,9 @@ STATUS_LABELS = {
     MeasureStatus.NOT_REPORTED.value: "Not reported",
     MeasureStatus.EXCLUDED.value: "Excluded",
     MeasureStatus.NOT_DUE.value: "Not due",
+    "not_assessed": "Not reported, not assessed",
 }
+COMPACT_UNITS = {Unit.HOURS.value: "h", Unit.MINUTES.value: "min", Unit.DAYS.value: "d"}
 CREDIT_BADGES = {
     CreditStatus.COMPUTED.value: "badge-info",
     CreditStatus.UNDER_REVIEW.value: "badge-warn",
@@ -139,6 +141,17 @@ def _show(value: Decimal | str | None, unit: str | None) -> str:
         return Unit(unit).show(Decimal(value)) if unit else _number(value)
     except ValueError:
         return _number(value)
+
+
+def _compact(value: Decimal, unit: str) -> str:
+    """A figure for a grid cell: "99.95%", "1.5h", "3d"."""
+    suffix = COMPACT_UNITS.get(unit)
+    return f"{_number(value)}{suffix}" if suffix else _show(value, unit)
+
+
+def _whole(value: Decimal) -> str:
+    """An amount in whole units for the narrowest columns: "2,667" (the title has the cents)."""
+    return f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,f}"
 
 
 def _amount(value: Decimal | str | None) -> str:
@@ -352,15 +365,16 @@ def _trend_chart(row: queries.ScorecardRow, periods: Sequence[str]) -> dict[str,
                 )
             level_path.append(f"{'M' if not level_path else 'L'}{left},{level_y} H{right}")
             minimum_path.append(f"{'M' if not minimum_path else 'L'}{left},{minimum_y} H{right}")
-        title = f"{_month_label(period)}: {STATUS_LABELS.get(cell.status, cell.status)}"
+        status = _display_status(cell)
+        title = f"{_month_label(period)}: {STATUS_LABELS.get(status, status)}"
         if cell.actual is None:
             pen_down = False
-            points.append({"x": x(index), "y": bottom - 6, "status": cell.status, "title": title})
+            points.append({"x": x(index), "y": bottom - 6, "status": status, "title": title})
             continue
         title += f", {_show(cell.actual, row.unit)}"
         line.append(f"{'L' if pen_down else 'M'}{x(index)},{y(cell.actual)}")
         pen_down = True
-        points.append({"x": x(index), "y": y(cell.actual), "status": cell.status, "title": title})
+        points.append({"x": x(index), "y": y(cell.actual), "status": status, "title": title})
     last = next((c for c in reversed(row.cells) if c.level is not None), None)
     if last is not None and last.level is not None and last.minimum is not None:
         level_y, minimum_y = y(last.level), y(last.minimum)
@@ -411,6 +425,14 @@ def _trend_chart(row: queries.ScorecardRow, periods: Sequence[str]) -> dict[str,
     }
 
 
+def _display_status(cell: queries.ScorecardCell) -> str:
+    """The cell's status for colour: a missing report the terms ignore is not a failure, so it
+    is shown like a month not assessed."""
+    if cell.status == MeasureStatus.NOT_REPORTED.value and not cell.failed:
+        return "not_assessed"
+    return cell.status
+
+
 def _grid(card: queries.Scorecard, contract_id: int) -> dict[str, Any]:
     """The scorecard as rows of display cells, one per month (a measure the terms of a month
     do not name gets an empty cell)."""
@@ -421,7 +443,7 @@ def _grid(card: queries.Scorecard, contract_id: int) -> dict[str, Any]:
             "abbr": MONTH_ABBREVIATIONS[int(m.period[5:]) - 1],
             "year": m.period[:4],
             "url": f"{base}/{m.period}",
-            "credit": _amount(m.credit),
+            "credit": _whole(m.credit),
             "credit_full": _money(m.credit, card.currency),
             "has_credit": m.credit > 0,
             "at_risk": _money(m.at_risk, card.currency),
@@ -442,7 +464,8 @@ def _grid(card: queries.Scorecard, contract_id: int) -> dict[str, Any]:
             if cell is None:
                 cells.append(None)
                 continue
-            label = STATUS_LABELS.get(cell.status, cell.status)
+            status = _display_status(cell)
+            label = STATUS_LABELS.get(status, status)
             title = [f"{_month_label(cell.period)} · {label}"]
             if cell.actual is not None:
                 title.append(f"actual {_show(cell.actual, row.unit)}")
@@ -460,9 +483,9 @@ def _grid(card: queries.Scorecard, contract_id: int) -> dict[str, Any]:
                 title.append("a default")
             cells.append(
                 {
-                    "status": cell.status,
+                    "status": status,
                     "label": label,
-                    "actual": _show(cell.actual, row.unit) if cell.actual is not None else "",
+                    "actual": _compact(cell.actual, row.unit) if cell.actual is not None else "",
                     "default": cell.default,
                     "title": "; ".join(title),
                     "url": f"{base}/{cell.period}",

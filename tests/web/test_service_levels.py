@@ -261,8 +261,8 @@ def test_entering_a_measurement_saves_it_and_says_so(
     assert "availability for 2026-06 saved." in after
     assert cell(after, "2026-06") == [
         ("sl-met", "99.93%"),
-        ("sl-not_reported", "—"),
-        ("sl-not_reported", "—"),
+        ("sl-not_reported", "—"),  # p1_resolution: a missing report is deemed failed
+        ("sl-not_assessed", "—"),  # change_success: the terms ignore a missing report
     ]
     assert count(session, Measurement) == 1
 
