@@ -59,11 +59,21 @@ _TRUE_WORDS = ("true", "yes", "y", "1", "planned")
 class EventsProblem(Exception):
     """The events file cannot give the figures: a missing column, bad timestamps, no rows."""
 
-    def __init__(self, source: str, message: str, rows: Sequence[int] = ()) -> None:
+    def __init__(
+        self,
+        source: str,
+        message: str,
+        rows: Sequence[int] = (),
+        *,
+        column: str | None = None,
+        rule: str | None = None,
+    ) -> None:
         super().__init__(f"{source}: {message}")
         self.source = source
         self.message = message
         self.rows = tuple(rows)
+        self.column = column  # the column at fault, for a row-by-row listing
+        self.rule = rule or message  # what is wrong with each of those rows, briefly
 
 
 @dataclass(frozen=True)
@@ -228,21 +238,25 @@ def _refuse_bad_rows(
     bad_start, bad_end, no_start, backwards = totals
     start, end = _start_end(computation)
     checks = [
-        (bad_start, "raw_s IS NOT NULL AND s IS NULL", f"column {start}: not a timestamp"),
-        (bad_end, "raw_e IS NOT NULL AND e IS NULL", f"column {end}: not a timestamp"),
-        (no_start, "raw_s IS NULL", f"column {start}: empty (every event needs its start)"),
-        (backwards, "e < s", f"column {end}: before {start}"),
+        (bad_start, "raw_s IS NOT NULL AND s IS NULL", start, "not a timestamp"),
+        (bad_end, "raw_e IS NOT NULL AND e IS NULL", end, "not a timestamp"),
+        (no_start, "raw_s IS NULL", start, "empty (every event needs its start)"),
+        (backwards, "e < s", end, f"before {start}"),
     ]
-    for count, condition, message in checks:
+    for count, condition, column, rule in checks:
         if count:
             rows = _problem_rows(con, relation, computation, condition, where)
             shown = ", ".join(str(n) for n in rows)
             more = f" and {count - len(rows)} more" if count > len(rows) else ""
+            plural = "s" if count > 1 else ""
             raise EventsProblem(
                 source,
-                f"{message} in {count} row{'s' if count > 1 else ''} used by {measure_id} "
-                f"(rows {shown}{more}); timestamps are written like 2026-03-01 14:05:00",
+                f"column {column}: {rule} in {count} row{plural} used by {measure_id} "
+                f"(row{'s' if len(rows) > 1 else ''} {shown}{more}); timestamps are written "
+                "like 2026-03-01 14:05:00",
                 rows,
+                column=column,
+                rule=rule,
             )
 
 
@@ -451,9 +465,11 @@ def _availability(
         raise EventsProblem(
             source,
             f"column {end}: empty or before {start} in {no_end} outage row"
-            f"{'s' if no_end > 1 else ''} (rows {', '.join(map(str, found))}); every outage "
-            "needs its end",
+            f"{'s' if no_end > 1 else ''} (row{'s' if len(found) > 1 else ''} "
+            f"{', '.join(map(str, found))}); every outage needs its end",
             found,
+            column=end,
+            rule=f"empty or before {start}",
         )
     query = f"""
         WITH t AS ({typed}),

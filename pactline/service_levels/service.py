@@ -146,7 +146,7 @@ def compute_measurements(
         raise ValidationFailed(
             str(problem),
             details=[
-                {"file": name, "row": row, "field": None, "message": problem.message}
+                {"file": name, "row": row, "field": problem.column, "message": problem.rule}
                 for row in problem.rows
             ]
             or [{"file": name, "row": None, "field": None, "message": problem.message}],
