@@ -290,12 +290,17 @@ def request_exclusion_command(
         bool, typer.Option("--whole-period", help="Exclude the whole month instead")
     ] = False,
     evidence: Annotated[str | None, typer.Option("--evidence", help="Where the proof is")] = None,
+    ground: Annotated[
+        str | None,
+        typer.Option("--ground", help="The contract's ground (service_levels.exclusions[].id)"),
+    ] = None,
 ) -> None:
     """Ask for events or time to be excluded from a measure's month (it counts once approved)."""
     data = ExclusionCreate(
         measure_id=measure,
         period=period,
         kind=ExclusionKind.WHOLE_PERIOD if whole_period else ExclusionKind.ADJUSTED_ACTUAL,
+        ground=ground,
         actual_after_exclusions=actual,  # pydantic parses the text
         reason=reason,
         evidence=evidence,

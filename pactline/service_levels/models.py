@@ -48,6 +48,8 @@ class Exclusion(Base):
     measure_id: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(7))
     kind: Mapped[str] = mapped_column(String(20))
+    # The contract's ground for it (service_levels.exclusions[].id), when the terms list them.
+    ground: Mapped[str | None] = mapped_column(String(64))
     actual_after_exclusions: Mapped[Decimal | None] = mapped_column(DecimalType(scale=6))
     reason: Mapped[str] = mapped_column(Text)
     evidence: Mapped[str | None] = mapped_column(Text)

@@ -89,6 +89,12 @@ def measures_named(contract: Contract, day: date) -> list[MeasureChoice]:
     return list(seen.values())
 
 
+def exclusion_grounds(contract: Contract, day: date) -> list[tuple[str, str]]:
+    """The exclusion grounds (id, description) of the terms in force on `day`."""
+    section = document_of(version_in_force(contract, day)).service_levels
+    return [(g.id, g.description) for g in section.exclusions] if section is not None else []
+
+
 @dataclass(frozen=True)
 class MonthView:
     """A month as it stands: today's figures, the stored credit, and whether they differ."""

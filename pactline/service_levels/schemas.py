@@ -73,6 +73,12 @@ class ExclusionCreate(_Schema):
     measure_id: str = Field(min_length=1, max_length=64)
     period: str = Field(pattern=PERIOD_PATTERN, examples=["2026-03"])
     kind: ExclusionKind = ExclusionKind.ADJUSTED_ACTUAL
+    ground: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The contract's ground for the exclusion (service_levels.exclusions[].id); "
+        "required when the terms list grounds.",
+    )
     actual_after_exclusions: Decimal | None = Field(
         default=None,
         description="The actual once the excluded events or time are removed "
@@ -94,6 +100,7 @@ class ExclusionRead(_Schema):
     measure_id: str
     period: str
     kind: ExclusionKind
+    ground: str | None
     actual_after_exclusions: Decimal | None
     reason: str
     evidence: str | None

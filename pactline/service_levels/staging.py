@@ -218,6 +218,8 @@ def stage_exclusion_request(
         }
         for p in problems
     ]
+    if not problems:
+        details += _ground_problems(terms, data)
     if data.kind is ExclusionKind.ADJUSTED_ACTUAL and data.actual_after_exclusions is None:
         details.append(
             {
@@ -253,6 +255,7 @@ def stage_exclusion_request(
         measure_id=data.measure_id,
         period=data.period,
         kind=data.kind.value,
+        ground=data.ground,
         actual_after_exclusions=data.actual_after_exclusions,
         reason=data.reason,
         evidence=data.evidence,
@@ -274,12 +277,48 @@ def stage_exclusion_request(
         after={
             "exclusion": exclusion.id,
             "kind": data.kind.value,
+            "ground": data.ground,
             "actual_after_exclusions": data.actual_after_exclusions,
             "evidence": data.evidence,
         },
         reason=data.reason,
     )
     return exclusion
+
+
+def _ground_problems(
+    terms: rules.ContractTerms, data: ExclusionCreate
+) -> list[dict[str, str | None]]:
+    """The request's ground against the grounds the terms of its month allow."""
+    section = terms.document(terms.version(Period.parse(data.period))).service_levels
+    grounds = section.exclusions if section is not None else ()
+    if not grounds:
+        if data.ground:
+            return [
+                {
+                    "field": "ground",
+                    "message": "the terms list no exclusion grounds; leave the ground out and "
+                    "give the reason",
+                }
+            ]
+        return []
+    listed = ", ".join(g.id for g in grounds)
+    if not data.ground:
+        return [{"field": "ground", "message": f"required: the contract's ground ({listed})"}]
+    ground = section.ground(data.ground) if section is not None else None
+    if ground is None:
+        return [
+            {"field": "ground", "message": f"no ground '{data.ground}' in the terms ({listed})"}
+        ]
+    if ground.measure_ids and data.measure_id not in ground.measure_ids:
+        return [
+            {
+                "field": "ground",
+                "message": f"the ground '{ground.id}' covers only "
+                f"{', '.join(ground.measure_ids)}, not {data.measure_id}",
+            }
+        ]
+    return []
 
 
 def stage_exclusion_decision(

@@ -90,6 +90,7 @@ __all__ = [
     "EventClock",
     "EventSource",
     "ExcessRule",
+    "ExclusionGround",
     "IncidentRule",
     "Measure",
     "MeasureType",
@@ -1559,6 +1560,27 @@ class ContinuousImprovement(_Section):
         )
 
 
+# --------------------------------------------------------------------------- exclusions
+
+
+class ExclusionGround(_Section):
+    """A ground on which the contract lets events or time be left out of a measurement."""
+
+    id: Identifier = Field(
+        description="The ground's id, which an exclusion request names.",
+        examples=["scheduled_maintenance"],
+    )
+    description: LongText = Field(
+        description="What the contract allows, in its words, with the clause.",
+        examples=["Maintenance in the agreed window, notified 5 business days ahead (4.3)."],
+    )
+    measure_ids: tuple[Identifier, ...] | None = Field(
+        default=None,
+        description="The measures the ground applies to. Leave out: every measure.",
+        examples=[["availability"]],
+    )
+
+
 # --------------------------------------------------------------------------- the section
 
 
@@ -1616,11 +1638,25 @@ class ServiceLevels(_Section):
         description="How levels rise after sustained better performance. Leave out: levels stay.",
         examples=[{"consecutive_periods": 6}],
     )
+    exclusions: tuple[ExclusionGround, ...] = Field(
+        default=(),
+        description=(
+            "The grounds on which events or time may be excluded from a measurement "
+            "(scheduled maintenance, a missed customer dependency, force majeure). When given, "
+            "every exclusion request names one. Leave out: a request gives only its reason."
+        ),
+        examples=[[{"id": "force_majeure", "description": "Force majeure (clause 21)."}]],
+    )
+
+    def ground(self, ground_id: str) -> ExclusionGround | None:
+        """The exclusion ground with this id, if the terms name it."""
+        return next((g for g in self.exclusions if g.id == ground_id), None)
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
         rules = _Rules()
         self._id_rules(rules)
+        self._ground_rules(rules)
         self._category_rules(rules)
         self._allocation_rules(rules)
         self._improvement_rules(rules)
@@ -1654,6 +1690,25 @@ class ServiceLevels(_Section):
                 f"required when a measure is critical ({critical[0].id}): the at-risk "
                 "percentage and how credits are limited",
             )
+
+    def _ground_rules(self, rules: _Rules) -> None:
+        seen: dict[str, int] = {}
+        ids = {measure.id for measure in self.measures}
+        for index, ground in enumerate(self.exclusions):
+            if ground.id in seen:
+                rules.add(
+                    ["exclusions", index, "id"],
+                    f"the id '{ground.id}' is also used by service_levels.exclusions"
+                    f"[{seen[ground.id]}]",
+                )
+            else:
+                seen[ground.id] = index
+            for position, measure_id in enumerate(ground.measure_ids or ()):
+                if measure_id not in ids:
+                    rules.add(
+                        ["exclusions", index, "measure_ids", position],
+                        f"no measure '{measure_id}' in service_levels.measures",
+                    )
 
     def _category_rules(self, rules: _Rules) -> None:
         categories = self.credits.categories if self.credits is not None else ()

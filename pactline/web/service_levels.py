@@ -34,6 +34,7 @@ from pactline.service_levels.enums import (
     ExclusionStatus,
 )
 from pactline.service_levels.models import PeriodCredit
+from pactline.service_levels.rules import first_day
 from pactline.service_levels.schemas import (
     CreditStatusChange,
     ExclusionCreate,
@@ -573,6 +574,7 @@ EMPTY_EXCLUSION = {
     "measure_id": "",
     "period": "",
     "kind": ExclusionKind.ADJUSTED_ACTUAL.value,
+    "ground": "",
     "actual_after_exclusions": "",
     "reason": "",
     "evidence": "",
@@ -601,6 +603,7 @@ def _scorecard_page(
             "has_service_levels": has_service_levels,
             "measures": measures,
             "computed_sources": queries.computed_sources(record),
+            "grounds": queries.exclusion_grounds(record, clock.today()),
             "can_record": can_write_levels,
             "can_evaluate": staging.can_evaluate(principal),
             "can_approve": principal.can(Permission.SERVICE_LEVELS_APPROVE),
@@ -816,6 +819,7 @@ def request_exclusion(
     measure_id: Annotated[str, Form()] = "",
     period: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = ExclusionKind.ADJUSTED_ACTUAL.value,
+    ground: Annotated[str, Form()] = "",
     actual_after_exclusions: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     evidence: Annotated[str, Form()] = "",
@@ -825,6 +829,7 @@ def request_exclusion(
         "measure_id": measure_id,
         "period": period,
         "kind": kind,
+        "ground": ground,
         "actual_after_exclusions": actual_after_exclusions,
         "reason": reason,
         "evidence": evidence,
@@ -834,6 +839,7 @@ def request_exclusion(
             measure_id=measure_id.strip(),
             period=period.strip(),
             kind=kind,  # Pydantic checks the value
+            ground=ground.strip() or None,
             actual_after_exclusions=actual_after_exclusions.strip() or None,
             reason=reason.strip(),
             evidence=evidence.strip() or None,
@@ -1009,6 +1015,7 @@ def _month_page(
             },
             "exclusion_badges": EXCLUSION_BADGES,
             "exclusion_kinds": EXCLUSION_KINDS,
+            "grounds": dict(queries.exclusion_grounds(record, first_day(period))),
             "can_evaluate": staging.can_evaluate(principal),
             "can_approve": principal.can(Permission.SERVICE_LEVELS_APPROVE),
             "credit_error": None,

@@ -31,7 +31,7 @@ from pactline.users.enums import Role
 from pactline.users.models import User
 from pactline.users.principal import Principal
 from tests.contracts.factories import import_contract, terms_yaml
-from tests.service_levels.factories import MEASUREMENTS, import_northwind
+from tests.service_levels.factories import EXAMPLES, MEASUREMENTS, import_northwind
 
 OPERATOR = Principal.system("test")
 
@@ -510,4 +510,77 @@ def test_a_contract_without_computed_measures_says_so(
     with pytest.raises(ValidationFailed, match="no measure in the terms is computed from tickets"):
         service.compute_measurements(
             session, actor=OPERATOR, contract_id=northwind.id, source=EventSource.TICKETS, path=path
+        )
+
+
+# --- exclusion grounds ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def tailspin(session: Session, make_user: Callable[..., User]) -> Contract:
+    """The hosting contract, whose terms list the grounds an exclusion may rest on."""
+    make_user(Role.COMMERCIAL, username="tom.becker")
+    make_user(Role.GOVERNANCE, username="grace.okafor")
+    return import_contract(
+        session,
+        (EXAMPLES / "tailspin-hosting-service-points.yaml").read_text(),
+        "tailspin-hosting-service-points.yaml",
+    )
+
+
+@pytest.mark.parametrize(
+    ("ground", "measure", "message"),
+    [
+        (None, "platform_availability", "required: the contract's ground"),
+        ("strike", "platform_availability", "no ground 'strike' in the terms"),
+        ("scheduled_maintenance", "backup_success", "covers only platform_availability"),
+    ],
+)
+def test_an_exclusion_rests_on_a_ground_the_terms_allow(
+    session: Session, tailspin: Contract, ground: str | None, measure: str, message: str
+) -> None:
+    data = ExclusionCreate(
+        measure_id=measure,
+        period="2026-03",
+        kind=ExclusionKind.WHOLE_PERIOD,
+        ground=ground,
+        reason="Planned work on the storage fabric",
+    )
+    with pytest.raises(ValidationFailed, match=message):
+        service.request_exclusion(session, actor=OPERATOR, contract_id=tailspin.id, data=data)
+
+
+def test_an_exclusion_on_an_allowed_ground_is_stored_with_it(
+    session: Session, tailspin: Contract
+) -> None:
+    exclusion = service.request_exclusion(
+        session,
+        actor=OPERATOR,
+        contract_id=tailspin.id,
+        data=ExclusionCreate(
+            measure_id="platform_availability",
+            period="2026-03",
+            kind=ExclusionKind.WHOLE_PERIOD,
+            ground="scheduled_maintenance",
+            reason="Storage firmware upgrade in the Sunday window, notified on 2 March",
+        ),
+    )
+    assert exclusion.ground == "scheduled_maintenance"
+
+
+def test_a_ground_is_refused_where_the_terms_list_none(
+    session: Session, northwind: Contract
+) -> None:
+    with pytest.raises(ValidationFailed, match="the terms list no exclusion grounds"):
+        service.request_exclusion(
+            session,
+            actor=OPERATOR,
+            contract_id=northwind.id,
+            data=ExclusionCreate(
+                measure_id="availability",
+                period="2026-03",
+                kind=ExclusionKind.WHOLE_PERIOD,
+                ground="force_majeure",
+                reason="Flood",
+            ),
         )

@@ -694,3 +694,35 @@ def test_a_tickets_export_missing_a_column_is_refused_on_the_page(
     assert "Nothing was computed" in text
     assert "missing column priority" in text
     assert count(session, Measurement) == 0
+
+
+def test_an_exclusion_request_names_one_of_the_grounds_the_terms_allow(
+    web_as: WebClient, make_user: MakeUser, session: Session
+) -> None:
+    make_user(Role.COMMERCIAL, username="tom.becker")
+    make_user(Role.GOVERNANCE, username="grace.okafor")
+    requester = make_user(Role.DELIVERY, username="aisha.rahman")
+    tailspin = import_contract(
+        session,
+        (EXAMPLES / "tailspin-hosting-service-points.yaml").read_text(),
+        "tailspin-hosting-service-points.yaml",
+    )
+    client = web_as(requester)
+    page = html.unescape(client.get(f"/contracts/{tailspin.id}/service-levels").text)
+    assert '<select name="ground" required>' in page
+    assert "Force majeure (clause 19)." in page
+    form = {
+        "measure_id": "backup_success",
+        "period": "2026-03",
+        "kind": "whole_period",
+        "ground": "scheduled_maintenance",
+        "reason": "Backups paused for the storage upgrade",
+    }
+    refused = post(client, f"/contracts/{tailspin.id}/service-levels/exclusions", form)
+    assert refused.status_code == 422
+    assert "covers only platform_availability" in html.unescape(refused.text)
+    form["ground"] = "customer_change"
+    accepted = post(client, f"/contracts/{tailspin.id}/service-levels/exclusions", form)
+    assert accepted.status_code == 303
+    month = html.unescape(client.get(f"/contracts/{tailspin.id}/service-levels/2026-03").text)
+    assert "<code>customer_change</code>" in month

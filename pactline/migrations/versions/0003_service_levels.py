@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-12-03 22:09:54.037155
+Create Date: 2026-12-03 22:36:14.218378
 """
 
 from collections.abc import Sequence
@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("measure_id", sa.String(length=64), nullable=False),
         sa.Column("period", sa.String(length=7), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("ground", sa.String(length=64), nullable=True),
         sa.Column("actual_after_exclusions", pactline.core.db.DecimalType(scale=6), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("evidence", sa.Text(), nullable=True),
