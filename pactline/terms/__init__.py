@@ -2,9 +2,10 @@
 
 One language for the UI, the API, the CLI and files. A document is a mapping of
 top-level sections (``pactline``, ``contract``, ``version``, ``term``,
-``renewal``, ``calendar``, ``service_levels``), validated by :class:`TermsDocument`.
-:func:`service_level_terms` turns the ``service_levels`` section into the
-service-level engine's terms.
+``renewal``, ``calendar``, ``service_levels``, ``charges``), validated by
+:class:`TermsDocument`. :func:`service_level_terms` turns the ``service_levels`` section
+into the service-level engine's terms, and :func:`charge_terms` the ``charges`` section
+into the charges engine's terms.
 
 Read with :func:`load_terms` / :func:`load_terms_file`, check already-parsed data
 (an API body) with :func:`validate_terms_data`, write with :func:`dump_terms`.
@@ -71,12 +72,37 @@ from pactline.terms.service_levels import (
     service_level_terms,
 )
 
+# isort: split
+# After the schema: the charges module builds on it (schema.py imports it at its end).
+from pactline.terms.charges import (
+    BandTable,
+    BaselinePeriod,
+    Charges,
+    Deadband,
+    DelayDamages,
+    FixedFee,
+    Fx,
+    Indexation,
+    Milestone,
+    RateCardEntry,
+    ResourceUnit,
+    Tax,
+    TaxRate,
+    Tier,
+    TieredCharge,
+    TrueUp,
+    charge_terms,
+)
+
 __all__ = [
     "FORMAT_VERSION",
     "AnnualCap",
+    "BandTable",
+    "BaselinePeriod",
     "BusinessHours",
     "Calendar",
     "ChargeBase",
+    "Charges",
     "Computation",
     "ComputedMetric",
     "ContinuousImprovement",
@@ -89,13 +115,19 @@ __all__ = [
     "CreditCategory",
     "CreditModel",
     "CreditRegime",
+    "Deadband",
     "DecimalRounding",
     "DefaultRules",
+    "DelayDamages",
     "Earnback",
     "EndConvention",
     "EventClock",
     "EventSource",
+    "FixedFee",
+    "Fx",
+    "Indexation",
     "Measure",
+    "Milestone",
     "MinimumCredit",
     "MonthOf",
     "NonBusinessDay",
@@ -107,9 +139,13 @@ __all__ = [
     "PeriodCap",
     "PeriodCapBasis",
     "Person",
+    "RateCardEntry",
     "Renewal",
     "RenewalKind",
+    "ResourceUnit",
     "ServiceLevels",
+    "Tax",
+    "TaxRate",
     "Term",
     "TerminationTriggers",
     "TermsDocument",
@@ -117,6 +153,10 @@ __all__ = [
     "TermsFormat",
     "TermsIssue",
     "TermsVersion",
+    "Tier",
+    "TieredCharge",
+    "TrueUp",
+    "charge_terms",
     "dump_terms",
     "holiday_names",
     "issues_from_validation_error",

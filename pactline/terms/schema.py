@@ -2,9 +2,10 @@
 
 A terms document is a mapping of top-level sections. Version 1 of the format has
 ``pactline`` (the format version), ``contract``, ``version``, ``term``,
-``renewal``, ``calendar`` and ``service_levels`` (whose models live in
-:mod:`pactline.terms.service_levels`); later versions of Pactline add further
-sections (``charges``, ``obligations``, ``governance``) beside them.
+``renewal``, ``calendar``, ``service_levels`` (whose models live in
+:mod:`pactline.terms.service_levels`) and ``charges`` (in
+:mod:`pactline.terms.charges`); later versions of Pactline add further sections
+(``obligations``, ``governance``) beside them.
 
 Every model is frozen and rejects unknown fields. Rules that involve more than
 one field are checked by model validators, which report each broken rule
@@ -51,6 +52,7 @@ __all__ = [
     "PATTERN_MESSAGES",
     "RULES_ERROR_TYPE",
     "Calendar",
+    "Charges",
     "Contract",
     "ContractKind",
     "ContractValues",
@@ -676,8 +678,9 @@ class Calendar(_Section):
 
 # --------------------------------------------------------------------------- document
 
-# The service_levels section lives in its own module, which builds on the field types and
-# helpers above; it is imported here, once they exist, so the two modules can share them.
+# The service_levels and charges sections live in their own modules, which build on the field
+# types and helpers above; they are imported here, once those exist, so the modules can share them.
+from pactline.terms.charges import Charges  # noqa: E402
 from pactline.terms.service_levels import ServiceLevels  # noqa: E402
 
 
@@ -713,6 +716,14 @@ class TermsDocument(_Section):
             "Service levels and service credits: the measures and the levels to meet, how a "
             "failure is priced and how credits are limited, and the rules around them "
             "(defaults, earnback, continuous improvement, termination triggers)."
+        ),
+    )
+    charges: Charges | None = Field(
+        default=None,
+        description=(
+            "Charges: fixed fees, the rate card, tiered charges, resource units with ARC/RRC, "
+            "milestones, delay damages, indexation, FX and tax, and how a period's statement "
+            "adds them up (order of operations, rounding, when credits are applied)."
         ),
     )
 

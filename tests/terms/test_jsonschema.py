@@ -9,7 +9,16 @@ from typing import Any
 from pactline.terms import terms_json_schema
 from pactline.terms.jsonschema import COMMITTED_SCHEMA_PATH, terms_json_schema_text
 
-SECTIONS = ["pactline", "contract", "version", "term", "renewal", "calendar", "service_levels"]
+SECTIONS = [
+    "pactline",
+    "contract",
+    "version",
+    "term",
+    "renewal",
+    "calendar",
+    "service_levels",
+    "charges",
+]
 
 
 def refs(node: Any) -> Iterator[str]:
