@@ -57,6 +57,8 @@ from pactline.terms.schema import (
     Money,
     Text,
     _custom,
+    _dotted,
+    _EngineProblem,
     _Rules,
     _Section,
     _text_input,
@@ -1215,15 +1217,6 @@ class Charges(_Section):
         )
 
 
-class _EngineProblem(Exception):
-    """An engine rule the section breaks, at a location in the section."""
-
-    def __init__(self, loc: Sequence[str | int], message: str) -> None:
-        super().__init__(message)
-        self.loc: Loc = tuple(loc)
-        self.message = message
-
-
 def _built(loc: Loc, build: Callable[[], _T]) -> _T:
     """Build an engine object, reporting what it refuses at ``loc`` (nested locs prefixed)."""
     try:
@@ -1232,13 +1225,6 @@ def _built(loc: Loc, build: Callable[[], _T]) -> _T:
         raise _EngineProblem((*loc, *problem.loc), problem.message) from None
     except (TypeError, ValueError) as error:
         raise _EngineProblem(loc, str(error)) from None
-
-
-def _dotted(loc: Sequence[str | int]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
 
 
 def charge_terms(doc: TermsDocument, *, source: str = "<terms>") -> ch.ChargeTerms:

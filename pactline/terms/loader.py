@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from pactline.terms.errors import TermsError, TermsIssue
-from pactline.terms.schema import PATTERN_MESSAGES, RULES_ERROR_TYPE, TermsDocument
+from pactline.terms.schema import PATTERN_MESSAGES, RULES_ERROR_TYPE, TermsDocument, _dotted
 
 __all__ = [
     "MAX_TERMS_CHARS",
@@ -440,16 +440,6 @@ def _issue(
 ) -> TermsIssue:
     line = _line_for(root, loc, missing=missing)
     return TermsIssue(_dotted(loc), message, line, source)
-
-
-def _dotted(loc: Sequence[str | int]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
 
 
 def _node_line(node: yaml.Node | None) -> int | None:

@@ -258,10 +258,21 @@ class _Rules:
 
 
 def _dotted(loc: Sequence[str | int]) -> str:
+    """A location as the path users read: ``service_levels.measures[1].id``."""
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+class _EngineProblem(Exception):
+    """An engine rule a section breaks, at a location in the section (sections build their
+    engine terms and report what the engine refuses at the field to fix)."""
+
+    def __init__(self, loc: Sequence[str | int], message: str) -> None:
+        super().__init__(message)
+        self.loc: tuple[str | int, ...] = tuple(loc)
+        self.message = message
 
 
 def _months_end(start: date, months: int, convention: EndConvention) -> date:

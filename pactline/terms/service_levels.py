@@ -19,7 +19,7 @@ and a valid document always converts: :func:`service_level_terms`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import time
 from decimal import Decimal
 from enum import StrEnum
@@ -55,6 +55,8 @@ from pactline.terms.schema import (
     Money,
     Text,
     _custom,
+    _dotted,
+    _EngineProblem,
     _Rules,
     _Section,
     _text_input,
@@ -1867,15 +1869,6 @@ class ServiceLevels(_Section):
         return _split(path)
 
 
-class _EngineProblem(Exception):
-    """An engine rule the section breaks, at a location in the section."""
-
-    def __init__(self, loc: Sequence[str | int], message: str) -> None:
-        super().__init__(message)
-        self.loc: Loc = tuple(loc)
-        self.message = message
-
-
 def _built(loc: Loc, build: Callable[[], _T]) -> _T:
     """Build an engine object whose own errors name fields relative to ``loc``.
 
@@ -1897,13 +1890,6 @@ def _split(path: str) -> Loc:
     for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
         parts.append(int(index) if index else name)
     return tuple(parts)
-
-
-def _dotted(loc: Sequence[str | int]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
 
 
 def service_level_terms(doc: TermsDocument, *, source: str = "<terms>") -> sl.ServiceLevelTerms:
