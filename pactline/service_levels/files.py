@@ -9,14 +9,22 @@ Nothing here touches the database; callers decide what to store.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from pactline.core.tables import (
+    TableProblem,
+    Unreadable,
+    blank,
+    cell_number,
+    cell_text,
+    month_text,
+    named_rows,
+    read_cells,
+)
 from pactline.engine.service_levels import (
     Exclusion,
     Measure,
@@ -45,38 +53,6 @@ OPTIONAL_COLUMNS = ("exclusion_reason", "actual_after_exclusions", "incident_ids
 
 MAX_PLACES = 6
 """Decimal places a measured value may have (the precision it is stored with)."""
-
-_PERIOD_TEXT = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
-_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-
-
-@dataclass(frozen=True)
-class MeasurementsProblem:
-    """One problem in a measurements file: ``file: row 7, column value: must be a number``."""
-
-    source: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def format(self) -> str:
-        """The problem on one line, file first."""
-        where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column {self.column}")
-        place = f"{', '.join(where)}: " if where else ""
-        return f"{self.source}: {place}{self.message}"
-
-    def to_dict(self) -> dict[str, object]:
-        """The problem as an error detail (API and web)."""
-        return {
-            "file": self.source,
-            "row": self.row,
-            "field": self.column,
-            "message": self.message,
-        }
 
 
 @dataclass(frozen=True)
@@ -118,23 +94,17 @@ class TermMonths:
         return None
 
 
+MeasurementsProblem = TableProblem
+"""A problem in a measurements file (the tables' problem, under the name imports use)."""
+
 TermsForPeriod = Callable[[Period], "ServiceLevelTerms | str"]
 """The service-level terms in force for a month, or why the month cannot be measured."""
 
 
 def month_of(text: str) -> Period | None:
     """A ``YYYY-MM`` month, or None if the text is not one."""
-    text = text.strip()
-    if not _PERIOD_TEXT.fullmatch(text):
-        return None
-    try:
-        return Period(int(text[:4]), int(text[5:]))
-    except ValueError:  # year 0000: the pattern allows it, the calendar does not
-        return None
-
-
-class _Unreadable(Exception):
-    """The file as a whole cannot be read; the message says why."""
+    month = month_text(text)
+    return Period(*month) if month is not None else None
 
 
 @dataclass
@@ -163,8 +133,8 @@ def read_measurements(
     ``source`` names the file in messages; its suffix (``.xlsx``) chooses the format.
     """
     try:
-        table = list(_xlsx_rows(content) if source.lower().endswith(".xlsx") else _csv(content))
-    except _Unreadable as failed:
+        table = read_cells(source, content)
+    except Unreadable as failed:
         return [], [MeasurementsProblem(source, None, None, str(failed))]
     return read_table(source, table, terms_for)
 
@@ -174,91 +144,11 @@ def read_table(
 ) -> tuple[list[Measurement], list[MeasurementsProblem]]:
     """The rows of a table whose first row is the header, and every problem in them."""
     reading = _Reading(source, terms_for)
-    if not table or all(_blank(cell) for cell in table[0]):
-        reading.problem(1, None, f"no header row: the file starts {','.join(MEASUREMENT_COLUMNS)}")
-        return [], reading.problems
-    columns = _columns(table[0], reading)
-    if columns is None:
-        return [], reading.problems
-    for number, cells in enumerate(table[1:], start=2):
-        if all(_blank(cell) for cell in cells):
-            continue
-        values = {name: cells[index] if index < len(cells) else None for name, index in columns}
-        _read_row(_Row(number, values), reading)
+    for number, cells in named_rows(
+        source, table, MEASUREMENT_COLUMNS, OPTIONAL_COLUMNS, reading.problems
+    ):
+        _read_row(_Row(number, cells), reading)
     return reading.rows, reading.problems
-
-
-def _csv(content: bytes) -> Iterator[list[object]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _Unreadable(
-            "cannot read the file: it is not UTF-8 text (save it as CSV UTF-8)"
-        ) from None
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""))
-    except csv.Error as error:
-        raise _Unreadable(f"not a CSV file: {error}") from None
-
-
-def _xlsx_rows(content: bytes) -> Iterator[list[object]]:
-    from openpyxl import load_workbook  # imported here: only XLSX files need it
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not XLSX
-        raise _Unreadable(f"not an XLSX workbook ({type(error).__name__})") from None
-    try:
-        sheet = book.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-    finally:
-        book.close()
-
-
-def _blank(cell: object) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
-
-
-def _columns(header: Sequence[object], reading: _Reading) -> list[tuple[str, int]] | None:
-    known = (*MEASUREMENT_COLUMNS, *OPTIONAL_COLUMNS)
-    found: list[tuple[str, int]] = []
-    ok = True
-    for index, cell in enumerate(header):
-        if _blank(cell):
-            continue
-        name = str(cell).strip().lower()
-        if name not in known:
-            reading.problem(
-                1,
-                str(cell).strip(),
-                f"unknown column; the columns are {', '.join(MEASUREMENT_COLUMNS)} "
-                f"(and optionally {', '.join(OPTIONAL_COLUMNS)})",
-            )
-            ok = False
-        elif any(name == other for other, _ in found):
-            reading.problem(1, name, "the column is given twice")
-            ok = False
-        else:
-            found.append((name, index))
-    missing = [name for name in MEASUREMENT_COLUMNS if name not in {n for n, _ in found}]
-    if missing:
-        reading.problem(
-            1,
-            None,
-            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; the header "
-            f"must name {', '.join(MEASUREMENT_COLUMNS)}",
-        )
-        ok = False
-    return found if ok else None
-
-
-def _text(cell: object) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).strip()
 
 
 def _read_row(row: _Row, reading: _Reading) -> None:
@@ -267,7 +157,7 @@ def _read_row(row: _Row, reading: _Reading) -> None:
     measure = _row_measure(row, reading, terms)
     value = _row_number(row, "value", measure, reading)
     adjusted = _row_number(row, "actual_after_exclusions", measure, reading)
-    reason = _text(row.cells.get("exclusion_reason"))
+    reason = cell_text(row.cells.get("exclusion_reason"))
     if adjusted is not None and not reason:
         reading.problem(
             row.number,
@@ -275,7 +165,7 @@ def _read_row(row: _Row, reading: _Reading) -> None:
             "required with actual_after_exclusions: an approved exclusion says why it applies",
         )
     incidents = frozenset(
-        part for part in re.split(r"[;,\s]+", _text(row.cells.get("incident_ids"))) if part
+        part for part in re.split(r"[;,\s]+", cell_text(row.cells.get("incident_ids"))) if part
     )
     if measure is not None and period is not None:
         key = (measure.id, period)
@@ -307,7 +197,7 @@ def _row_period(row: _Row, reading: _Reading) -> tuple[Period | None, ServiceLev
         # A spreadsheet turns 2026-01 into a date; its month is what was meant.
         period: Period | None = Period(cell.year, cell.month)
     else:
-        text = _text(cell)
+        text = cell_text(cell)
         if not text:
             reading.problem(row.number, "period", "required: the month, written YYYY-MM")
             return None, None
@@ -328,7 +218,7 @@ def _row_period(row: _Row, reading: _Reading) -> tuple[Period | None, ServiceLev
 
 
 def _row_measure(row: _Row, reading: _Reading, terms: ServiceLevelTerms | None) -> Measure | None:
-    text = _text(row.cells.get("measure_id"))
+    text = cell_text(row.cells.get("measure_id"))
     if not text:
         reading.problem(row.number, "measure_id", "required: the id of a measure in the terms")
         return None
@@ -346,18 +236,11 @@ def _row_number(
     row: _Row, column: str, measure: Measure | None, reading: _Reading
 ) -> Decimal | None:
     cell = row.cells.get(column)
-    if _blank(cell):
+    if blank(cell):
         return None
-    if isinstance(cell, bool):
-        number = None
-    elif isinstance(cell, int | float):
-        # A spreadsheet's number: its shortest decimal text, never the binary float's digits.
-        number = Decimal(repr(cell)) if isinstance(cell, float) else Decimal(cell)
-    else:
-        text = _text(cell)
-        number = Decimal(text) if _NUMBER_TEXT.fullmatch(text) else None
-    if number is None or not number.is_finite():
-        reading.problem(row.number, column, f"must be a number (found '{_text(cell)}')")
+    number = cell_number(cell)
+    if number is None:
+        reading.problem(row.number, column, f"must be a number (found '{cell_text(cell)}')")
         return None
     if -number.as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
         reading.problem(
