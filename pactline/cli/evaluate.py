@@ -3,8 +3,10 @@
 The terms file gives the measures and the credit regime (its ``service_levels`` section);
 the measurements file gives the reported values, one row per measure and month, including
 the months before the one evaluated (the history that caps, runs, repeat failures, earnback
-and N-of-M rules look back over). The result is the engine's, printed as a report or as a
-stable JSON document (``docs/evaluate.md``).
+and N-of-M rules look back over). With ``--volumes``, ``--indices`` or ``--invoice`` the terms'
+``charges`` section also prices the month (a statement, its service credits lagged as the terms
+say) and checks its invoice. The result is the engine's, printed as a report or as a stable
+JSON document (``docs/evaluate.md``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,29 @@ from rich.markup import escape
 from rich.table import Table
 
 from pactline.cli.common import console, err_console, print_json
+from pactline.commercials.files import (
+    FileProblem,
+    Volumes,
+    billing_period,
+    read_indices,
+    read_invoice,
+    read_volumes,
+)
+from pactline.engine.charges import (
+    ChargeTerms,
+    ServiceCredit,
+    Statement,
+    StatementInputs,
+    at_risk_base,
+    build_statement,
+)
+from pactline.engine.invoice_checks import (
+    Finding,
+    Invoice,
+    InvoiceContext,
+    RecordedVolumes,
+    check_invoice,
+)
 from pactline.engine.money import format_money, minor_unit
 from pactline.engine.service_levels import (
     Measure,
@@ -31,7 +56,7 @@ from pactline.engine.service_levels import (
     PeriodResult,
     ServiceLevelInputError,
     ServiceLevelTerms,
-    evaluate_period,
+    evaluate_periods,
 )
 from pactline.service_levels.files import (
     MEASUREMENT_COLUMNS,
@@ -41,7 +66,13 @@ from pactline.service_levels.files import (
     month_of,
     read_measurements,
 )
-from pactline.terms import TermsDocument, TermsError, load_terms_file, service_level_terms
+from pactline.terms import (
+    TermsDocument,
+    TermsError,
+    charge_terms,
+    load_terms_file,
+    service_level_terms,
+)
 
 __all__ = [
     "MEASUREMENT_COLUMNS",
@@ -49,7 +80,9 @@ __all__ = [
     "MeasurementsProblem",
     "TermMonths",
     "evaluate",
+    "print_findings",
     "print_period_report",
+    "print_statement",
     "stable_result",
 ]
 
@@ -155,7 +188,9 @@ def _period(text: str, term: TermMonths) -> Period:
     return period
 
 
-def _charge_base(text: str | None, doc: TermsDocument, terms_file: Path) -> Decimal:
+def _charge_base(text: str | None, doc: TermsDocument, terms_file: Path) -> Decimal | None:
+    """The ``--charge-base`` amount, else the terms' ``service_levels.charge_base`` (None
+    when the terms give none: the charges statement may still give one)."""
     currency = doc.contract.currency
     if text is not None:
         text = text.strip()
@@ -170,14 +205,126 @@ def _charge_base(text: str | None, doc: TermsDocument, terms_file: Path) -> Deci
         return amount
     section = doc.service_levels
     if section is None or section.charge_base is None:
+        return None
+    return section.charge_base.amount
+
+
+def _no_charge_base(terms_file: Path) -> _Failed:
+    return _Failed(
+        [
+            f"{terms_file}: service_levels.charge_base: no charge base; give "
+            "service_levels.charge_base.amount in the terms or --charge-base on the "
+            "command line"
+        ]
+    )
+
+
+def _charge_terms(doc: TermsDocument, terms_file: Path) -> ChargeTerms:
+    if doc.charges is None:
         raise _Failed(
             [
-                f"{terms_file}: service_levels.charge_base: no charge base; give "
-                "service_levels.charge_base.amount in the terms or --charge-base on the "
-                "command line"
+                f"{terms_file}: charges: the terms have no charges section; --volumes, "
+                "--indices and --invoice price the month from it"
             ]
         )
-    return section.charge_base.amount
+    try:
+        return charge_terms(doc, source=str(terms_file))
+    except TermsError as error:
+        raise _Failed([issue.format(with_source=True) for issue in error.issues]) from None
+
+
+def _content(path: Path) -> bytes | FileProblem:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        return FileProblem(
+            str(path), None, None, f"cannot read the file: {error.strerror or error}"
+        )
+
+
+def _checked(path: Path, read: Any) -> Any:
+    """Run a commercial table reader on a file; its problems stop the command."""
+    content = _content(path)
+    if isinstance(content, FileProblem):
+        raise _Failed([content.format()])
+    value, problems = read(str(path), content)
+    if problems:
+        raise _Failed([problem.format() for problem in problems])
+    return value
+
+
+class _Charges:
+    """The commercial facts from the files, priced month by month by the charges engine."""
+
+    def __init__(
+        self, terms: ChargeTerms, volumes: Volumes, series: dict[str, Decimal], source: str
+    ) -> None:
+        self.terms = terms
+        self.volumes = volumes
+        self.series = series
+        self.source = source
+
+    def inputs(self, month: Period, credits: tuple[ServiceCredit, ...] = ()) -> StatementInputs:
+        """The statement inputs of one month: its rows of the files, and the credits due."""
+        return StatementInputs(
+            unit_usage=tuple(self.volumes.unit_usage.get(month, ())),
+            tiered_quantities=self.volumes.tiered_quantities.get(month, {}),
+            resource_volumes=self.volumes.resource_volumes.get(month, {}),
+            index_series=self.series,
+            service_credits=credits,
+        )
+
+    def at_risk_base(self, month: Period) -> Decimal:
+        """The month's at-risk base: the charges of the terms' ``at_risk_kinds``."""
+        try:
+            return at_risk_base(self.terms, billing_period(month), self.inputs(month)).amount
+        except ValueError as error:
+            raise _Failed([self._problem(month, error)]) from None
+
+    def statement(self, month: Period, credits: tuple[ServiceCredit, ...]) -> Statement:
+        """The month's statement, with the service credits due in it."""
+        try:
+            return build_statement(self.terms, billing_period(month), self.inputs(month, credits))
+        except ValueError as error:
+            raise _Failed([self._problem(month, error)]) from None
+
+    def _problem(self, month: Period, error: ValueError) -> str:
+        return f"{self.source}: {month}: cannot price the month: {error}"
+
+
+def _credits_due(
+    results: Sequence[PeriodResult], month: Period, lag: int
+) -> tuple[ServiceCredit, ...]:
+    """The service credits due on ``month``: those earned ``lag`` months before it."""
+    earned = month.shift(-lag)
+    for result in results:
+        total = result.service_credits.total
+        if result.period == earned and total > 0:
+            credit = ServiceCredit(
+                id="service_credits",
+                amount=total,
+                earned_in=billing_period(earned),
+                description=f"Service credits earned in {earned}",
+            )
+            return (credit,)
+    return ()
+
+
+def _sentences(lines: Sequence[str]) -> str:
+    """A finding's steps as one text: each step a sentence."""
+    return " ".join(line if line.endswith(".") else f"{line}." for line in lines)
+
+
+def _findings(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": finding.type.value,
+            "invoice_line": finding.line_number,
+            "amount": _decimal_text(finding.amount),
+            "explanation": _sentences(finding.explanation),
+        }
+        for finding in findings
+    ]
 
 
 def evaluate(
@@ -203,39 +350,116 @@ def evaluate(
         str | None,
         typer.Option(
             "--charge-base",
-            help="Monthly charge base for every period (default: service_levels.charge_base)",
+            help="Monthly charge base for every period (default: the charges statement's "
+            "at-risk base, else service_levels.charge_base)",
             metavar="AMOUNT",
+        ),
+    ] = None,
+    volumes: Annotated[
+        Path | None,
+        typer.Option(
+            "--volumes",
+            help="CSV (or XLSX) with columns item_id, period, quantity: resource-unit volumes "
+            "and rate card usage; prices the month from the terms' charges",
+            metavar="FILE",
+        ),
+    ] = None,
+    indices: Annotated[
+        Path | None,
+        typer.Option(
+            "--indices",
+            help="CSV (or XLSX) with columns series, period, value: the indexation index",
+            metavar="FILE",
+        ),
+    ] = None,
+    invoice: Annotated[
+        Path | None,
+        typer.Option(
+            "--invoice",
+            help="CSV (or XLSX) of one invoice for the month, checked against the statement",
+            metavar="FILE",
         ),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
 ) -> None:
     """Evaluate one month's service levels and service credits from a terms file and a
-    measurements file (no database needed). Every problem in either file is printed with
+    measurements file (no database needed); with --volumes, --indices or --invoice also its
+    charges statement and the invoice's findings. Every problem in any file is printed with
     its line, or its row and column, and the command exits 1."""
+    statement: Statement | None = None
+    findings: list[Finding] | None = None
     try:
         doc, terms = _load(terms_file)
         term = TermMonths.of(doc)
         month = _period(period, term)
         amount = _charge_base(charge_base, doc, terms_file)
+        if amount is None and volumes is None and indices is None and invoice is None:
+            raise _no_charge_base(terms_file)
         rows, problems = _read(measurements, terms, term)
         if problems:
             raise _Failed([problem.format() for problem in problems])
+        charges: _Charges | None = None
+        if volumes is not None or indices is not None or invoice is not None:
+            cterms = _charge_terms(doc, terms_file)
+            read: Volumes = Volumes()
+            if volumes is not None:
+                read = _checked(volumes, lambda s, c: read_volumes(s, c, cterms, term.problem))
+            series: dict[str, Decimal] = {}
+            if indices is not None:
+                series = _checked(indices, lambda s, c: read_indices(s, c, cterms))
+            source = str(volumes) if volumes is not None else "--volumes"
+            charges = _Charges(cterms, read, series, source)
+        bill: Invoice | None = None
+        if invoice is not None and charges is not None:
+            bill = _checked(invoice, lambda s, c: read_invoice(s, c, charges.terms, month))
         earlier = [row.period for row in rows if row.period <= month]
         start = min([*earlier, month])
-        bases = {start.shift(n): amount for n in range(start.months_until(month) + 1)}
+        months = [start.shift(n) for n in range(start.months_until(month) + 1)]
+        # --charge-base wins; then the statement's at-risk base (the charges the terms'
+        # at_risk_kinds name, month by month); then service_levels.charge_base.
+        if amount is not None and (charge_base is not None or charges is None):
+            bases = dict.fromkeys(months, amount)
+        else:
+            assert charges is not None
+            bases = {each: charges.at_risk_base(each) for each in months}
         try:
-            result = evaluate_period(terms, month, rows, bases)
+            results = evaluate_periods(terms, month, rows, bases)
         except ServiceLevelInputError as error:
             raise _Failed([f"{measurements}: {error}"]) from None
+        result = results[-1]
+        if charges is not None:
+            credits = _credits_due(results, month, charges.terms.credit_lag_periods)
+            statement = charges.statement(month, credits)
+            if bill is not None:
+                recorded = RecordedVolumes(
+                    resource_volumes=charges.volumes.resource_volumes.get(month, {}),
+                    unit_usage=tuple(charges.volumes.unit_usage.get(month, ())),
+                )
+                context = InvoiceContext(
+                    statement=statement,
+                    terms=charges.terms,
+                    volumes=recorded,
+                    credits_due=credits,
+                )
+                findings = list(check_invoice(bill, context))
     except _Failed as failed:
         for line in failed.lines:
             err_console.print(escape(line), soft_wrap=True)
         raise typer.Exit(1) from None
     if json_output:
-        print_json(stable_result(doc, result))
+        document = stable_result(doc, result)
+        if statement is not None:
+            document.update(statement.to_dict())
+        if findings is not None:
+            document["findings"] = _findings(findings)
+        print_json(document)
         return
     history = f"history from {start}" if start < result.period else "no earlier months"
     print_period_report(doc, terms, result, f"Terms {PurePath(terms_file).name}", history)
+    if statement is not None:
+        print_statement(statement)
+    if findings is not None:
+        print_findings(findings, statement.currency if statement else result.currency)
 
 
 def _read(
@@ -327,3 +551,56 @@ def _cells(measure: Measure, result: MeasureResult, currency: str) -> list[str]:
         "yes" if result.default else "",
         credit,
     ]
+
+
+def print_statement(statement: Statement) -> None:
+    """The month's charges for people: a table of the lines, the totals, every explanation."""
+    currency = statement.currency
+    console.print(f"\n[bold]Charges for {escape(statement.period.label)}[/]")
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("Charge", no_wrap=True)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Quantity", justify="right", no_wrap=True)
+    table.add_column("Rate", justify="right", no_wrap=True)
+    table.add_column("Amount", justify="right", no_wrap=True)
+    for line in statement.lines:
+        quantity = "" if line.quantity is None else format(line.quantity.normalize(), "f")
+        rate = "" if line.rate is None else format(line.rate.normalize(), "f")
+        cells = [line.id, line.kind.value, quantity, rate, format_money(line.amount, currency)]
+        table.add_row(*(escape(cell) for cell in cells))
+    console.print(table)
+    console.print(
+        f"  Subtotal {format_money(statement.subtotal, currency)} · credits "
+        f"{format_money(statement.credits, currency)} · tax "
+        f"{format_money(statement.tax, currency)} · "
+        f"[bold]total {format_money(statement.total, currency)}[/]"
+    )
+    for line in statement.lines:
+        console.print(f"\n[bold]{escape(line.id)}[/] {escape(line.description)}")
+        for step in line.explanation:
+            console.print(f"  {escape(step)}", soft_wrap=True)
+    for flag in statement.flags:
+        console.print(f"  [bold red]Flag:[/] {escape(flag)}", soft_wrap=True)
+
+
+def print_findings(findings: Sequence[Finding], currency: str) -> None:
+    """The invoice's findings for people: type, line, money at stake (invoiced minus due)."""
+    console.print("\n[bold]Invoice findings[/] (amount = invoiced − due; positive: overbilled)")
+    if not findings:
+        console.print("  None: the invoice bills what the terms give for the month.")
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("Type", no_wrap=True)
+    table.add_column("Line", justify="right", no_wrap=True)
+    table.add_column("Amount", justify="right", no_wrap=True)
+    table.add_column("Explanation")
+    for finding in findings:
+        line = "" if finding.line_number is None else str(finding.line_number)
+        cells = [
+            finding.type.value,
+            line,
+            format_money(finding.amount, currency),
+            _sentences(finding.explanation),
+        ]
+        table.add_row(*(escape(cell) for cell in cells))
+    console.print(table)

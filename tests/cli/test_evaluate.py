@@ -751,3 +751,246 @@ def test_a_period_that_is_malformed_or_outside_the_term_is_one_clear_error(
 ) -> None:
     line = failure(str(terms), "--period", period, "--measurements", str(NORTHWIND_CSV))
     assert line.startswith(message), line
+
+
+# --- charges, statement and invoice findings -------------------------------------------------
+
+
+VOLUMES = EXAMPLES / "volumes" / "northwind-msa.csv"
+INDICES = EXAMPLES / "indices" / "cpi.csv"
+INVOICE = EXAMPLES / "invoices" / "northwind-msa-2026-04.csv"
+WITH_CHARGES = ["--volumes", str(VOLUMES), "--indices", str(INDICES)]
+INVOICE_COLUMNS = [
+    "invoice_number",
+    "counterparty",
+    "issued_on",
+    "period",
+    "currency",
+    "line",
+    "item_id",
+    "kind",
+    "quantity",
+    "unit_price",
+    "amount",
+    "tax",
+]
+
+
+def april(*extra: str) -> dict[str, Any]:
+    return evaluate_json(NORTHWIND, "2026-04", NORTHWIND_CSV, *WITH_CHARGES, *extra)
+
+
+def test_the_json_adds_charges_statement_and_findings_with_the_documented_shape() -> None:
+    doc = april("--invoice", str(INVOICE))
+    assert set(doc) == {
+        "contract",
+        "period",
+        "currency",
+        "service_levels",
+        "service_credits",
+        "charges",
+        "statement",
+        "findings",
+    }
+    for line in doc["charges"]:
+        assert set(line) == {"id", "kind", "quantity", "rate", "amount", "explanation"}
+        assert_decimal_text(line["amount"], line["id"])
+        for name in ("quantity", "rate"):
+            assert line[name] is None or isinstance(Decimal(line[name]), Decimal)
+        assert line["explanation"] and all(isinstance(s, str) for s in line["explanation"])
+    assert set(doc["statement"]) == {"subtotal", "credits", "tax", "total"}
+    for finding in doc["findings"]:
+        assert set(finding) == {"type", "invoice_line", "amount", "explanation"}
+        assert finding["invoice_line"] is None or isinstance(finding["invoice_line"], int)
+        assert_decimal_text(finding["amount"], finding["type"])
+        assert isinstance(finding["explanation"], str) and finding["explanation"]
+
+
+def test_the_statement_lines_add_up_to_its_total() -> None:
+    for period in ("2026-03", "2026-04", "2026-05", "2026-06"):
+        doc = evaluate_json(NORTHWIND, period, NORTHWIND_CSV, *WITH_CHARGES)
+        statement, lines = doc["statement"], doc["charges"]
+        assert sum(Decimal(line["amount"]) for line in lines) == Decimal(statement["total"])
+        credits = sum(Decimal(line["amount"]) for line in lines if line["kind"] == "service_credit")
+        assert credits == Decimal(statement["credits"])
+        total = Decimal(statement["subtotal"]) + credits + Decimal(statement["tax"])
+        assert total == Decimal(statement["total"]), period
+
+
+def test_the_month_s_credits_are_applied_on_the_next_month_s_statement() -> None:
+    march = evaluate_json(NORTHWIND, "2026-03", NORTHWIND_CSV, *WITH_CHARGES)
+    assert march["service_credits"]["total"] == "13250.00"
+    credit = next(line for line in april()["charges"] if line["kind"] == "service_credit")
+    assert (credit["id"], credit["amount"]) == ("service_credits", "-13250.00")
+    assert "Service credit earned in 2026-03" in credit["explanation"][0]
+
+
+def test_the_at_risk_base_comes_from_the_statement_unless_the_charge_base_option_is_given() -> None:
+    # April: the fees 216,000 + 10,000, the ports' base 2,000 × 12 and 3 engineer days × 950.
+    base = Decimal(216000 + 10000 + 24000 + 3 * 950)
+    doc = april()
+    explanation = doc["service_credits"]["explanation"]
+    assert any("GBP 252,850.00" in line for line in explanation), explanation
+    availability = measure(doc, "availability")
+    assert availability["status"] == "expected_miss"
+    stated = april("--charge-base", "250000.00")
+    assert any("GBP 250,000.00" in line for line in stated["service_credits"]["explanation"])
+    assert base == Decimal("252850")
+
+
+def test_the_planted_invoice_errors_are_each_found_with_their_amount_and_line() -> None:
+    findings = april("--invoice", str(INVOICE))["findings"]
+    assert [(f["type"], f["invoice_line"], f["amount"]) for f in findings] == [
+        ("arc_rrc", 4, str(Decimal(80 * 12).quantize(CENT))),  # inside the ±100 deadband
+        ("rate_mismatch", 5, str((3 * (Decimal(980) - 950)).quantize(CENT))),  # year-1 rate 950
+        ("missing_service_credit", None, "13250.00"),  # March's credits, due on April
+    ]
+
+
+def test_an_invoice_that_bills_the_statement_has_no_findings(tmp_path: Path) -> None:
+    doc = april()
+    rows = []
+    for number, line in enumerate(
+        (line for line in doc["charges"] if line["kind"] != "tax"), start=1
+    ):
+        amount = Decimal(line["amount"])
+        quantity = line["quantity"] if line["kind"] not in {"indexation", "fx"} else ""
+        rate = line["rate"] if quantity else ""
+        tax = (amount * Decimal("0.2")).quantize(CENT, rounding=ROUND_HALF_UP)
+        rows.append(
+            [
+                "NW-CLEAN-1",
+                "Northwind Networks Ltd",
+                "2026-05-05",
+                "2026-04",
+                "GBP",
+                str(number),
+                line["id"],
+                line["kind"],
+                quantity or "",
+                rate or "",
+                line["amount"],
+                str(tax),
+            ]
+        )
+    clean = write_csv(tmp_path / "clean.csv", INVOICE_COLUMNS, rows)
+    assert april("--invoice", str(clean))["findings"] == []
+    result = invoke(
+        str(NORTHWIND),
+        "--period",
+        "2026-04",
+        "--measurements",
+        str(NORTHWIND_CSV),
+        *WITH_CHARGES,
+        "--invoice",
+        str(clean),
+    )
+    assert result.exit_code == 0, result.output
+    assert "Charges for 2026-04" in result.stdout
+    assert "None: the invoice bills what the terms give for the month." in result.stdout
+
+
+def test_the_report_shows_a_charges_table_and_a_findings_table() -> None:
+    result = invoke(
+        str(NORTHWIND),
+        "--period",
+        "2026-04",
+        "--measurements",
+        str(NORTHWIND_CSV),
+        *WITH_CHARGES,
+        "--invoice",
+        str(INVOICE),
+    )
+    assert result.exit_code == 0, result.output
+    for text in (
+        "Charges for 2026-04",
+        "ports:arc",
+        "Invoice findings",
+        "rate_mismatch",
+        "GBP 13,250.00",
+    ):
+        assert text in result.stdout, text
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "message"),
+    [
+        (
+            "--volumes",
+            "item_id,period,quantity\nrouters,2026-04,5\n",
+            "row 2, column item_id: no resource unit, tiered charge or rate card entry 'routers' "
+            "in the terms (ports, engineer-y1, engineer-y2, architect)",
+        ),
+        (
+            "--volumes",
+            "item_id,period,quantity\nports,2026-04,-1\n",
+            "row 2, column quantity: must not be negative (found -1)",
+        ),
+        (
+            "--indices",
+            "series,period,value\nCPI,2026-13,140\n",
+            "row 2, column period: must be a month written YYYY-MM, like 2026-01 (found '2026-13')",
+        ),
+        (
+            "--invoice",
+            "invoice_number,counterparty,issued_on,period,currency,line,item_id,amount\n"
+            "INV-1,Northwind,2026-05-05,2026-04,GBP,one,desk,1\n",
+            "row 2, column line: must be a whole number from 1 (found 'one')",
+        ),
+    ],
+    ids=["unknown item", "negative volume", "bad index month", "bad line number"],
+)
+def test_a_bad_commercial_file_names_the_file_row_and_column(
+    tmp_path: Path, option: str, text: str, message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    options = {"--volumes": str(VOLUMES), "--indices": str(INDICES)}
+    options[option] = str(path)
+    args = [str(NORTHWIND), "--period", "2026-04", "--measurements", str(NORTHWIND_CSV)]
+    for name, value in options.items():
+        args += [name, value]
+    assert failure(*args) == f"{path}: {message}"
+
+
+def test_a_month_without_its_resource_unit_volume_is_one_clear_error(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "v.csv", ["item_id", "period", "quantity"], [["ports", "2026-06", "2000"]]
+    )
+    line = failure(
+        str(NORTHWIND),
+        "--period",
+        "2026-06",
+        "--measurements",
+        str(NORTHWIND_CSV),
+        "--volumes",
+        str(path),
+    )
+    assert line == (
+        f"{path}: 2026-01: cannot price the month: resource_volumes: no value for 'ports' in "
+        "2026-01"
+    )
+
+
+def test_the_commercial_options_need_a_charges_section(tmp_path: Path) -> None:
+    path = EXAMPLES / "tailspin-hosting-service-points.yaml"
+    assert load_terms_file(path).charges is None
+    line = failure(
+        str(path),
+        "--period",
+        "2026-03",
+        "--measurements",
+        str(measurements_of(path)),
+        "--volumes",
+        str(VOLUMES),
+    )
+    assert line == (
+        f"{path}: charges: the terms have no charges section; --volumes, --indices and "
+        "--invoice price the month from it"
+    )
+
+
+@pytest.mark.parametrize("path", WITH_SERVICE_LEVELS, ids=[p.name for p in WITH_SERVICE_LEVELS])
+def test_without_the_commercial_options_the_json_is_unchanged(path: Path) -> None:
+    period = periods_in(measurements_of(path))[-1]
+    assert_documented_shape(evaluate_json(path, period, measurements_of(path)))

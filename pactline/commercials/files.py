@@ -1,0 +1,503 @@
+"""Reading the commercial tables (CSV or XLSX) that price a period and check its invoice: the
+volumes file, the indices file and the invoice file (formats in docs/evaluate.md).
+
+Each table has a header row naming its columns in any order (matched without regard to case or
+surrounding spaces). Rows are numbered as a spreadsheet numbers them (the header is row 1), and
+every problem is collected as ``file: row N, column C: message``, so one run shows everything
+to fix. Nothing here touches the database; callers decide what to do with the rows.
+
+The wording of the shared rules (months, numbers, unknown and missing columns) is that of
+``pactline.service_levels.files``, so a user meets one set of messages for every table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from pactline.core.tables import (
+    TableProblem,
+    Unreadable,
+    blank,
+    cell_number,
+    cell_text,
+    month_text,
+    named_rows,
+    read_cells,
+)
+from pactline.engine.charges import BillingPeriod, ChargeKind, ChargeTerms, UnitUsage
+from pactline.engine.invoice_checks import Invoice, InvoiceLine
+from pactline.engine.money import minor_unit
+from pactline.engine.service_levels import Period
+
+__all__ = [
+    "INDEX_COLUMNS",
+    "INVOICE_COLUMNS",
+    "INVOICE_OPTIONAL_COLUMNS",
+    "VOLUME_COLUMNS",
+    "FileProblem",
+    "PeriodCheck",
+    "Volumes",
+    "billing_period",
+    "read_indices",
+    "read_invoice",
+    "read_volumes",
+]
+
+VOLUME_COLUMNS = ("item_id", "period", "quantity")
+"""The columns of a volumes file: what was consumed, in which month, how much."""
+
+INDEX_COLUMNS = ("series", "period", "value")
+"""The columns of an indices file: the published value of an index series for a month."""
+
+INVOICE_COLUMNS = (
+    "invoice_number",
+    "counterparty",
+    "issued_on",
+    "period",
+    "currency",
+    "line",
+    "item_id",
+    "amount",
+)
+"""The columns every invoice file has: the header fields (the same on every row), then the line."""
+
+INVOICE_OPTIONAL_COLUMNS = (
+    "kind",
+    "quantity",
+    "unit_price",
+    "tax",
+    "description",
+    "subtotal",
+    "tax_total",
+    "total",
+)
+"""Columns an invoice file may add: a line's kind, figures and tax, and the invoice's totals."""
+
+_HEADER_FIELDS = ("invoice_number", "counterparty", "issued_on", "period", "currency")
+_TOTAL_FIELDS = ("subtotal", "tax_total", "total")
+MAX_PLACES = 6
+"""Decimal places a quantity, price or index value may have."""
+
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE_TEXT = re.compile(r"[0-9]+")
+
+PeriodCheck = Callable[[Period], "str | None"]
+"""Why a month cannot be priced (outside the contract's term), or None if it can."""
+
+
+FileProblem = TableProblem
+"""A problem in a commercial file (the tables' problem, under the name this area uses)."""
+
+
+def billing_period(period: Period) -> BillingPeriod:
+    """The charges engine's monthly billing period for a service-level month."""
+    return BillingPeriod(date(period.year, period.month, 1))
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass
+class _Reading:
+    """The problems found so far in one file, and the cells of the row being read."""
+
+    source: str
+    problems: list[FileProblem] = field(default_factory=list)
+
+    def problem(self, row: int | None, column: str | None, message: str) -> None:
+        self.problems.append(FileProblem(self.source, row, column, message))
+
+
+def _rows(
+    source: str,
+    content: bytes,
+    required: Sequence[str],
+    optional: Sequence[str],
+    reading: _Reading,
+) -> Iterator[tuple[int, dict[str, object]]]:
+    """Each non-blank row after the header as its row number and named cells.
+
+    Yields nothing when the file or its header is at fault (the problems say why).
+    """
+    try:
+        table = read_cells(source, content)
+    except Unreadable as failed:
+        reading.problem(None, None, str(failed))
+        return
+    yield from named_rows(source, table, required, optional, reading.problems)
+
+
+def _month(number: int, cells: dict[str, object], reading: _Reading) -> Period | None:
+    cell = cells.get("period")
+    if isinstance(cell, datetime | date):
+        # A spreadsheet turns 2026-01 into a date; its month is what was meant.
+        return Period(cell.year, cell.month)
+    text = cell_text(cell)
+    if not text:
+        reading.problem(number, "period", "required: the month, written YYYY-MM")
+        return None
+    month = month_text(text)
+    if month is not None:
+        return Period(*month)
+    reading.problem(
+        number, "period", f"must be a month written YYYY-MM, like 2026-01 (found '{text}')"
+    )
+    return None
+
+
+def _number(
+    number: int,
+    cells: dict[str, object],
+    column: str,
+    reading: _Reading,
+    *,
+    places: int = MAX_PLACES,
+    negative: bool = False,
+    required: bool = True,
+) -> Decimal | None:
+    """The cell as a Decimal, or None (with a problem unless it is optional and blank)."""
+    cell = cells.get(column)
+    if blank(cell):
+        if required:
+            reading.problem(number, column, "required: a number")
+        return None
+    value = cell_number(cell)
+    if value is None:
+        reading.problem(number, column, f"must be a number (found '{cell_text(cell)}')")
+        return None
+    if -value.as_tuple().exponent > places:  # type: ignore[operator]
+        reading.problem(
+            number, column, f"must have at most {places} decimal places (found {value})"
+        )
+        return None
+    if value < 0 and not negative:
+        reading.problem(number, column, f"must not be negative (found {value})")
+        return None
+    return value
+
+
+def _duplicate(
+    seen: dict[tuple[str, Period], int],
+    key: tuple[str, Period],
+    number: int,
+    what: str,
+    reading: _Reading,
+) -> bool:
+    if key in seen:
+        reading.problem(
+            number,
+            "period",
+            f"a second row for {what} in {key[1]} (the first is row {seen[key]}); keep one",
+        )
+        return True
+    seen[key] = number
+    return False
+
+
+# --------------------------------------------------------------------------- volumes
+
+
+@dataclass(frozen=True)
+class Volumes:
+    """A volumes file's rows by month: resource-unit volumes, tiered quantities, rate card usage."""
+
+    resource_volumes: dict[Period, dict[str, Decimal]] = field(default_factory=dict)
+    tiered_quantities: dict[Period, dict[str, Decimal]] = field(default_factory=dict)
+    unit_usage: dict[Period, list[UnitUsage]] = field(default_factory=dict)
+
+    def months(self) -> set[Period]:
+        """The months the file has a row for."""
+        return {*self.resource_volumes, *self.tiered_quantities, *self.unit_usage}
+
+
+def read_volumes(
+    source: str, content: bytes, terms: ChargeTerms, period_problem: PeriodCheck
+) -> tuple[Volumes, list[FileProblem]]:
+    """Every row of a volumes file, and every problem.
+
+    ``item_id`` is told apart by what the terms call it: a resource unit category id gives the
+    category's volume, a tiered charge id its quantity, a rate card entry id the units used at
+    that entry's item, role, region and unit (priced at the rate card entry in force for the
+    month, so ``engineer-y1`` used in contract year 2 is priced at the year-2 rate).
+    """
+    reading = _Reading(source)
+    volumes = Volumes()
+    categories = {category.id for category in terms.resource_units}
+    tiered = {charge.id for charge in terms.tiered_charges}
+    entries = {entry.id: entry for entry in terms.rate_card}
+    known = [*categories, *tiered, *entries]
+    seen: dict[tuple[str, Period], int] = {}
+    for number, cells in _rows(source, content, VOLUME_COLUMNS, (), reading):
+        before = len(reading.problems)
+        period = _month(number, cells, reading)
+        if period is not None and (problem := period_problem(period)) is not None:
+            reading.problem(number, "period", problem)
+            period = None
+        item = cell_text(cells.get("item_id"))
+        if not item:
+            reading.problem(
+                number, "item_id", "required: a resource unit, tiered charge or rate card entry id"
+            )
+        elif item not in known:
+            listed = ", ".join(known) or "none"
+            reading.problem(
+                number,
+                "item_id",
+                f"no resource unit, tiered charge or rate card entry '{item}' in the terms "
+                f"({listed})",
+            )
+        elif known.count(item) > 1:
+            reading.problem(
+                number, "item_id", f"'{item}' names two kinds of charge in the terms; rename one"
+            )
+        quantity = _number(number, cells, "quantity", reading)
+        if item and period is not None and _duplicate(seen, (item, period), number, item, reading):
+            continue
+        if len(reading.problems) > before or period is None or quantity is None:
+            continue
+        if item in categories:
+            volumes.resource_volumes.setdefault(period, {})[item] = quantity
+        elif item in tiered:
+            volumes.tiered_quantities.setdefault(period, {})[item] = quantity
+        else:
+            entry = entries[item]
+            usage = UnitUsage(
+                id=item,
+                item=entry.item,
+                unit=entry.unit,
+                quantity=quantity,
+                role=entry.role,
+                region=entry.region,
+            )
+            volumes.unit_usage.setdefault(period, []).append(usage)
+    return volumes, reading.problems
+
+
+# --------------------------------------------------------------------------- indices
+
+
+def read_indices(
+    source: str, content: bytes, terms: ChargeTerms
+) -> tuple[dict[str, Decimal], list[FileProblem]]:
+    """The values of the terms' index series by month (``"2026-10"``), and every problem.
+
+    Any month is accepted: an indexation base period usually lies before the contract starts.
+    """
+    reading = _Reading(source)
+    series: dict[str, Decimal] = {}
+    name = terms.indexation.index_name if terms.indexation is not None else None
+    seen: dict[tuple[str, Period], int] = {}
+    for number, cells in _rows(source, content, INDEX_COLUMNS, (), reading):
+        before = len(reading.problems)
+        period = _month(number, cells, reading)
+        text = cell_text(cells.get("series"))
+        if not text:
+            reading.problem(number, "series", "required: the index series, as the terms name it")
+        elif name is None:
+            reading.problem(number, "series", "the terms' charges have no indexation")
+        elif text != name:
+            reading.problem(number, "series", f"the terms index by '{name}', not '{text}'")
+        value = _number(number, cells, "value", reading)
+        if value is not None and value == 0:
+            reading.problem(number, "value", "must be more than 0 (an index divides by it)")
+        if text and period is not None and _duplicate(seen, (text, period), number, text, reading):
+            continue
+        if len(reading.problems) == before and period is not None and value is not None:
+            series[f"{period.year:04d}-{period.month:02d}"] = value
+    return series, reading.problems
+
+
+# --------------------------------------------------------------------------- invoice
+
+
+def read_invoice(
+    source: str, content: bytes, terms: ChargeTerms, period: Period
+) -> tuple[Invoice | None, list[FileProblem]]:
+    """The one invoice an invoice file holds, and every problem (no invoice if there are any).
+
+    Every row is one line; the header fields (number, counterparty, date, period, currency)
+    are repeated on every row and must be the same on each. The invoice's subtotal, tax and
+    total are the sums of its lines unless the ``subtotal``, ``tax_total`` and ``total``
+    columns give them (then on every row, the same; all three or none).
+    """
+    reading = _Reading(source)
+    header: dict[str, tuple[object, int]] = {}
+    lines: list[InvoiceLine] = []
+    seen_lines: dict[int, int] = {}
+    places = minor_unit(terms.currency)
+    kinds = [kind.value for kind in ChargeKind if kind is not ChargeKind.TAX]
+    given_totals: list[str] = []
+    rows = 0
+    for number, cells in _rows(source, content, INVOICE_COLUMNS, INVOICE_OPTIONAL_COLUMNS, reading):
+        rows += 1
+        if rows == 1:
+            given_totals = [name for name in _TOTAL_FIELDS if name in cells]
+            if given_totals and len(given_totals) != len(_TOTAL_FIELDS):
+                absent = [name for name in _TOTAL_FIELDS if name not in cells]
+                reading.problem(
+                    1,
+                    None,
+                    f"missing column {', '.join(absent)}: give subtotal, tax_total and "
+                    "total together, or none (the sums of the lines)",
+                )
+        before = len(reading.problems)
+        values = _invoice_header(number, cells, terms, period, places, given_totals, reading)
+        for name, value in values.items():
+            if name not in header:
+                header[name] = (value, number)
+            elif header[name][0] != value:
+                reading.problem(
+                    number,
+                    name,
+                    f"differs from row {header[name][1]} ('{cell_text(cells.get(name))}'); an "
+                    "invoice file holds one invoice",
+                )
+        line = _invoice_line(number, cells, places, kinds, seen_lines, reading)
+        if line is not None and len(reading.problems) == before:
+            lines.append(line)
+    if rows == 0 and not reading.problems:
+        reading.problem(2, None, "no lines: an invoice file has one row per invoice line")
+    if reading.problems:
+        return None, reading.problems
+    subtotal = sum((line.amount for line in lines), Decimal(0))
+    tax = sum((line.tax_amount or Decimal(0) for line in lines), Decimal(0))
+    totals = {
+        "subtotal": subtotal,
+        "tax_total": tax,
+        "total": subtotal + tax,
+    }
+    for name in given_totals:
+        given = header[name][0]
+        assert isinstance(given, Decimal)
+        totals[name] = given
+    number_text, counterparty, issued_on, invoice_period, currency = (
+        header[name][0] for name in _HEADER_FIELDS
+    )
+    assert isinstance(issued_on, date)
+    assert isinstance(invoice_period, Period)
+    invoice = Invoice(
+        number=str(number_text),
+        counterparty=str(counterparty),
+        issued_on=issued_on,
+        period=billing_period(invoice_period),
+        currency=str(currency),
+        subtotal=totals["subtotal"],
+        tax=totals["tax_total"],
+        total=totals["total"],
+        lines=tuple(lines),
+    )
+    return invoice, []
+
+
+def _invoice_header(
+    number: int,
+    cells: dict[str, object],
+    terms: ChargeTerms,
+    period: Period,
+    places: int,
+    given_totals: Sequence[str],
+    reading: _Reading,
+) -> dict[str, object]:
+    """The header fields of one row, each checked; a field at fault is left out."""
+    values: dict[str, object] = {}
+    for name in ("invoice_number", "counterparty"):
+        text = cell_text(cells.get(name))
+        if text:
+            values[name] = text
+        else:
+            reading.problem(number, name, "required, on every row")
+    issued = _date(number, cells, "issued_on", reading)
+    if issued is not None:
+        values["issued_on"] = issued
+    month = _month(number, cells, reading)
+    if month is not None and month != period:
+        reading.problem(number, "period", f"the invoice is for {month}, but --period is {period}")
+    elif month is not None:
+        values["period"] = month
+    currency = cell_text(cells.get("currency")).upper()
+    if currency != terms.currency.upper():
+        reading.problem(
+            number,
+            "currency",
+            f"must be the contract's currency {terms.currency} (found '{currency}')",
+        )
+    else:
+        values["currency"] = currency
+    for name in given_totals:
+        amount = _number(number, cells, name, reading, places=places, negative=True)
+        if amount is not None:
+            values[name] = amount
+    return values
+
+
+def _date(number: int, cells: dict[str, object], column: str, reading: _Reading) -> date | None:
+    cell = cells.get(column)
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    text = cell_text(cell)
+    if _DATE_TEXT.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    reading.problem(
+        number, column, f"must be a date written YYYY-MM-DD, like 2026-04-05 (found '{text}')"
+    )
+    return None
+
+
+def _invoice_line(
+    number: int,
+    cells: dict[str, object],
+    places: int,
+    kinds: Sequence[str],
+    seen: dict[int, int],
+    reading: _Reading,
+) -> InvoiceLine | None:
+    before = len(reading.problems)
+    text = cell_text(cells.get("line"))
+    line_number: int | None = None
+    if not _WHOLE_TEXT.fullmatch(text) or int(text) < 1:
+        reading.problem(number, "line", f"must be a whole number from 1 (found '{text}')")
+    elif int(text) in seen:
+        reading.problem(
+            number,
+            "line",
+            f"line {int(text)} is on row {seen[int(text)]} already; number each line once",
+        )
+    else:
+        line_number = int(text)
+        seen[line_number] = number
+    item = cell_text(cells.get("item_id"))
+    if not item:
+        reading.problem(number, "item_id", "required: what the line bills (a charge id)")
+    kind_text = cell_text(cells.get("kind")).lower()
+    kind: ChargeKind | None = None
+    if kind_text == ChargeKind.TAX.value:
+        reading.problem(number, "kind", "tax is not a line: give it in the line's tax column")
+    elif kind_text and kind_text not in kinds:
+        reading.problem(number, "kind", f"must be one of {', '.join(kinds)} (found '{kind_text}')")
+    elif kind_text:
+        kind = ChargeKind(kind_text)
+    amount = _number(number, cells, "amount", reading, places=places, negative=True)
+    quantity = _number(number, cells, "quantity", reading, negative=True, required=False)
+    price = _number(number, cells, "unit_price", reading, negative=True, required=False)
+    tax = _number(number, cells, "tax", reading, places=places, negative=True, required=False)
+    if len(reading.problems) > before or line_number is None or amount is None:
+        return None
+    return InvoiceLine(
+        line_number=line_number,
+        item_id=item,
+        amount=amount,
+        quantity=quantity,
+        unit_price=price,
+        kind=kind,
+        tax_amount=tax,
+        description=cell_text(cells.get("description")),
+    )
