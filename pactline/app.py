@@ -21,6 +21,7 @@ from pactline.core.config import Settings, get_settings
 from pactline.core.db import Database
 from pactline.core.errors import PactlineError
 from pactline.web import calendar as web_calendar
+from pactline.web import commercials as web_commercials
 from pactline.web import contracts as web_contracts
 from pactline.web import routes as web_routes
 from pactline.web import service_levels as web_service_levels
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(web_routes.protected, include_in_schema=False)
     app.include_router(web_contracts.router, include_in_schema=False)
     app.include_router(web_service_levels.router, include_in_schema=False)
+    app.include_router(web_commercials.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from pactline.api import audit, contracts, health, service_levels, users
+from pactline.api import audit, commercials, contracts, health, service_levels, users
 from pactline.api.deps import current_principal
 
 API_PREFIX = "/api/v1"
@@ -19,5 +19,6 @@ def build_router() -> APIRouter:
     protected.include_router(audit.router)
     protected.include_router(contracts.router)
     protected.include_router(service_levels.router)
+    protected.include_router(commercials.router)
     router.include_router(protected)
     return router

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from pactline import __version__
-from pactline.cli import contracts, db, demo, evaluate, service_levels, terms, users
+from pactline.cli import commercials, contracts, db, demo, evaluate, service_levels, terms, users
 from pactline.cli.common import console, err_console, new_app, open_database
 from pactline.core import migrate
 from pactline.core.config import get_settings
@@ -23,6 +23,8 @@ app.add_typer(contracts.app, name="contracts")
 app.add_typer(terms.app, name="terms")
 app.add_typer(service_levels.measurements_app, name="measurements")
 app.add_typer(service_levels.app, name="service-levels")
+app.add_typer(commercials.indices_app, name="indices")
+app.add_typer(commercials.volumes_app, name="volumes")
 app.command("evaluate")(evaluate.evaluate)
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "PeriodCheck",
     "Volumes",
     "billing_period",
+    "read_index_series",
     "read_indices",
     "read_invoice",
     "read_volumes",
@@ -308,6 +309,34 @@ def read_indices(
             continue
         if len(reading.problems) == before and period is not None and value is not None:
             series[f"{period.year:04d}-{period.month:02d}"] = value
+    return series, reading.problems
+
+
+def read_index_series(
+    source: str, content: bytes
+) -> tuple[dict[str, dict[str, Decimal]], list[FileProblem]]:
+    """Every series of an indices file by name, its values by month (``"2026-10"``), and every
+    problem. Unlike :func:`read_indices` no terms choose the series: this is the reference
+    data every contract's indexation reads (CPI by month), so any series name is accepted.
+    """
+    reading = _Reading(source)
+    series: dict[str, dict[str, Decimal]] = {}
+    seen: dict[tuple[str, Period], int] = {}
+    for number, cells in _rows(source, content, INDEX_COLUMNS, (), reading):
+        before = len(reading.problems)
+        period = _month(number, cells, reading)
+        text = cell_text(cells.get("series"))
+        if not text:
+            reading.problem(number, "series", "required: the index series' name, like CPI")
+        elif len(text) > 64:
+            reading.problem(number, "series", f"must be at most 64 characters (found {len(text)})")
+        value = _number(number, cells, "value", reading)
+        if value is not None and value == 0:
+            reading.problem(number, "value", "must be more than 0 (an index divides by it)")
+        if text and period is not None and _duplicate(seen, (text, period), number, text, reading):
+            continue
+        if len(reading.problems) == before and period is not None and value is not None:
+            series.setdefault(text, {})[f"{period.year:04d}-{period.month:02d}"] = value
     return series, reading.problems
 
 

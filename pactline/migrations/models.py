@@ -1,5 +1,6 @@
 """Every area's ORM models, imported so Alembic sees the whole schema."""
 
+from pactline.commercials.models import IndexValue, Volume
 from pactline.contracts.models import (
     BusinessUnit,
     Contract,
@@ -21,6 +22,7 @@ __all__ = [
     "Contract",
     "ContractDocument",
     "Exclusion",
+    "IndexValue",
     "LoginAttempt",
     "Measurement",
     "Party",
@@ -28,4 +30,5 @@ __all__ = [
     "Region",
     "TermsVersion",
     "User",
+    "Volume",
 ]

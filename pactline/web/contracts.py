@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from pactline.commercials import queries as commercial_queries
 from pactline.contracts import export, queries, rules, service
 from pactline.contracts.enums import ContractKind, ContractSort, ContractStatus, OurRole
 from pactline.contracts.schemas import (
@@ -698,6 +699,7 @@ def contract_context(
         "document_count": len(record.documents),
         "latest": max(contract.versions, key=lambda v: v.number),
         "has_service_levels": service_level_queries.has_service_levels(record),
+        "has_charges": commercial_queries.has_charges(record),
         "error": None,
         **extra,
     }

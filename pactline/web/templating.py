@@ -34,7 +34,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("parties", "Counterparties", "/parties"),
     NavItem("obligations", "Obligations", None),
     NavItem("service_levels", "Service levels", "/service-levels"),
-    NavItem("commercials", "Commercials", None),
+    NavItem("commercials", "Commercials", "/commercials"),
     NavItem("invoices", "Invoices", None),
     NavItem("governance", "Governance", None),
     NavItem("health", "Health", None),

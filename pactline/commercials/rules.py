@@ -1,0 +1,89 @@
+"""Non-committing helpers of the commercials use cases: which charge terms read a volumes file,
+which months a contract can be charged for, and how a file is refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from pactline.commercials.files import FileProblem, PeriodCheck
+from pactline.contracts.models import Contract, TermsVersion
+from pactline.contracts.rules import document_of, version_in_force
+from pactline.core.errors import ValidationFailed
+from pactline.engine.charges import ChargeTerms
+from pactline.engine.service_levels import Period
+from pactline.terms import TermsError, charge_terms
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+"""The largest indices or volumes file accepted (the same limit as measurements)."""
+
+
+@dataclass(frozen=True)
+class ChargesInForce:
+    """The charge terms a volumes file is read with, and the version they come from."""
+
+    version: TermsVersion
+    terms: ChargeTerms
+
+
+def charges_in_force(contract: Contract, as_of: date) -> ChargesInForce:
+    """The engine's charge terms of the version in force on ``as_of``, or a clear error when
+    that version has no ``charges`` section (there is then nothing a volume could price)."""
+    version = version_in_force(contract, as_of)
+    doc = document_of(version)
+    if doc.charges is None:
+        message = (
+            f"the terms in force (version {version.number}, {version.label}) have no charges "
+            "section, so no volume can be recorded; amend the terms to add one"
+        )
+        raise ValidationFailed(
+            f"{contract.reference}: {message}",
+            details=[{"file": None, "row": None, "field": "charges", "message": message}],
+        )
+    try:
+        terms = charge_terms(doc, source=version.source_name)
+    except TermsError as error:  # stored documents were validated; kept for safety
+        raise ValidationFailed(
+            f"terms version {version.number} cannot be priced",
+            details=[issue.format(with_source=True) for issue in error.issues],
+        ) from None
+    return ChargesInForce(version, terms)
+
+
+def term_months(contract: Contract) -> PeriodCheck:
+    """Why a month cannot carry volumes (outside the contract's term), or None if it can."""
+    versions = sorted(contract.versions, key=lambda v: v.number)
+    first, latest = document_of(versions[0]), document_of(versions[-1])
+    start, end = first.term.start_on, latest.latest_end
+    first_month = Period(start.year, start.month)
+    last_month = Period(end.year, end.month) if end is not None else None
+
+    def problem(period: Period) -> str | None:
+        if period < first_month or (last_month is not None and period > last_month):
+            last = str(last_month) if last_month is not None else "no fixed end"
+            return f"{period} is outside the contract's term ({first_month} to {last})"
+        return None
+
+    return problem
+
+
+def check_size(source_name: str, content: bytes) -> None:
+    """Refuse a file over the size limit before reading it."""
+    if len(content) > MAX_FILE_BYTES:
+        raise ValidationFailed(
+            f"{source_name}: the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
+            details=[{"file": source_name, "row": None, "field": None, "message": "too large"}],
+        )
+
+
+def refuse(source_name: str, problems: list[FileProblem], *, empty: bool) -> None:
+    """Raise the file's problems, every one with its row and column; or, when the file has a
+    header but no rows, say so. Returns only when the file can be stored."""
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise ValidationFailed(problems[0].format() + more, details=[p.to_dict() for p in problems])
+    if empty:
+        raise ValidationFailed(
+            f"{source_name}: the file has a header but no rows",
+            details=[{"file": source_name, "row": None, "field": None, "message": "no rows"}],
+        )

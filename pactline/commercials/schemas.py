@@ -1,0 +1,70 @@
+"""What the commercials use cases take and give back (API bodies, CLI JSON, page data)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+
+class IndexValueRead(_Schema):
+    """One month's published value of an index series, and where it came from."""
+
+    series: str
+    period: str
+    value: Decimal
+    source_name: str
+    source_sha256: str
+    recorded_at: datetime
+    recorded_by: str
+
+
+class IndexSeriesRead(_Schema):
+    """An index series: its stored months, oldest first."""
+
+    series: str
+    count: int
+    first_period: str
+    last_period: str
+    latest_value: Decimal
+    values: list[IndexValueRead]
+
+
+class IndexValuesImported(_Schema):
+    """The outcome of an indices import: values added and replaced, per file."""
+
+    file: str
+    sha256: str
+    created: int
+    updated: int
+    series: list[str]
+    periods: list[str]
+
+
+class VolumeRead(_Schema):
+    """One month's volume of one charge item of a contract, and where it came from."""
+
+    item_id: str
+    period: str
+    quantity: Decimal
+    source_name: str
+    source_sha256: str
+    recorded_at: datetime
+    recorded_by: str
+
+
+class VolumesImported(_Schema):
+    """The outcome of a volumes import: rows added and replaced."""
+
+    file: str
+    sha256: str
+    terms_version: int
+    created: int
+    updated: int
+    items: list[str]
+    periods: list[str]

@@ -1,0 +1,198 @@
+"""The commercials pages: index series (reference data) with their import form, and each
+contract's monthly volumes (months × items) with theirs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from pactline.commercials import queries, service
+from pactline.contracts import queries as contract_queries
+from pactline.core.errors import ValidationFailed
+from pactline.core.http import SessionDep
+from pactline.users.enums import Permission
+from pactline.users.principal import Principal
+from pactline.web import forms
+from pactline.web.auth import WebPrincipal, csrf_protect
+from pactline.web.contracts import contract_context
+from pactline.web.templating import render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+LATEST_VALUES = 6
+"""Months of each index series the commercials page shows (the API and CLI give all)."""
+
+
+def _no_file() -> ValidationFailed:
+    return ValidationFailed(
+        "choose a CSV or XLSX file",
+        details=[
+            {
+                "file": None,
+                "row": None,
+                "field": "file",
+                "message": "choose a CSV or XLSX file to import",
+            }
+        ],
+    )
+
+
+def _number(value: Decimal | None) -> str:
+    """A stored figure without the storage's trailing zeros: 138.400000 -> 138.4."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _upload(file: UploadFile | None) -> tuple[str, bytes]:
+    """The chosen file's name and content; the browser sends an empty part for no file."""
+    if file is None:
+        return "", b""
+    return PurePath(file.filename or "").name, file.file.read(service.MAX_FILE_BYTES + 1)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _imported_flash(request: Request, what: str) -> str | None:
+    created = _int(request.query_params.get("imported"))
+    replaced = _int(request.query_params.get("replaced")) or 0
+    if created is None:
+        return None
+    return f"Imported {created + replaced} {what}: {created} new, {replaced} replaced."
+
+
+def _commercials_page(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    ctx: dict[str, Any] = {
+        "series": queries.list_series(session, latest=LATEST_VALUES),
+        "contracts": queries.contracts_with_volumes(session),
+        "can_import": principal.can(Permission.COMMERCIALS_WRITE),
+        "import_problems": [],
+        "error": None,
+        "flash": _imported_flash(request, "index values"),
+        "number": _number,
+        **extra,
+    }
+    return render(
+        request, "commercials/index.html", ctx, status_code=status_code, active="commercials"
+    )
+
+
+@router.get("/commercials")
+def commercials_page(request: Request, session: SessionDep, principal: WebPrincipal) -> Response:
+    return _commercials_page(request, session, principal)
+
+
+@router.post("/commercials/index-series/import")
+def import_index_values(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    principal.require(Permission.COMMERCIALS_WRITE)
+    name, content = _upload(file)
+    try:
+        if not name and not content:
+            raise _no_file()
+        imported = service.import_index_values(
+            session, actor=principal, source_name=name or "indices.csv", content=content
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        return _commercials_page(
+            request,
+            session,
+            principal,
+            status_code=422,
+            import_problems=forms.problems(exc),
+            error="Nothing was imported: see the problems below.",
+        )
+    return RedirectResponse(
+        f"/commercials?imported={imported.created}&replaced={imported.updated}", status_code=303
+    )
+
+
+def _volumes_page(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    contract_id: int,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    ctx = contract_context(session, principal, contract_id, "volumes")
+    record = contract_queries.get_contract(session, contract_id)
+    ctx.update(
+        {
+            "grid": queries.volume_grid(session, contract_id),
+            "has_charges": queries.has_charges(record),
+            "can_import": principal.can(Permission.COMMERCIALS_WRITE),
+            "import_problems": [],
+            "flash": _imported_flash(request, "volumes"),
+            "number": _number,
+            **extra,
+        }
+    )
+    return render(
+        request, "commercials/volumes.html", ctx, status_code=status_code, active="commercials"
+    )
+
+
+@router.get("/contracts/{contract_id}/volumes")
+def volumes_page(
+    request: Request, session: SessionDep, principal: WebPrincipal, contract_id: int
+) -> Response:
+    return _volumes_page(request, session, principal, contract_id)
+
+
+@router.post("/contracts/{contract_id}/volumes/import")
+def import_volumes(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    contract_id: int,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    principal.require(Permission.COMMERCIALS_WRITE)
+    name, content = _upload(file)
+    try:
+        if not name and not content:
+            raise _no_file()
+        imported = service.import_volumes(
+            session,
+            actor=principal,
+            contract_id=contract_id,
+            source_name=name or "volumes.csv",
+            content=content,
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        return _volumes_page(
+            request,
+            session,
+            principal,
+            contract_id,
+            status_code=422,
+            import_problems=forms.problems(exc),
+            error="Nothing was imported: see the problems below.",
+        )
+    return RedirectResponse(
+        f"/contracts/{contract_id}/volumes?imported={imported.created}&replaced={imported.updated}",
+        status_code=303,
+    )
