@@ -53,6 +53,7 @@ from pactline.engine.charges.statement import StatementStep
 from pactline.engine.money import Rounding
 from pactline.terms.errors import TermsError, TermsIssue
 from pactline.terms.schema import (
+    CHECK_CURRENCY,
     IsoDate,
     Money,
     Text,
@@ -1127,7 +1128,7 @@ class Charges(_Section):
             # The engine has the last word: whatever else it refuses is reported here too,
             # at the field to fix, so a valid document always converts.
             try:
-                self.engine("XXX", _PLACEHOLDER_START)
+                self.engine(CHECK_CURRENCY, _PLACEHOLDER_START)
             except _EngineProblem as problem:
                 rules.add(problem.loc, problem.message)
         rules.raise_any()

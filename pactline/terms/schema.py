@@ -265,6 +265,11 @@ def _dotted(loc: Sequence[str | int]) -> str:
     return text
 
 
+CHECK_CURRENCY = "XXX"
+"""ISO 4217's code for "no currency": sections build their engine terms in it to check them
+before the contract's own currency is at hand."""
+
+
 class _EngineProblem(Exception):
     """An engine rule a section breaks, at a location in the section (sections build their
     engine terms and report what the engine refuses at the field to fix)."""

@@ -50,6 +50,7 @@ from pactline.engine.service_levels import (
 )
 from pactline.terms.errors import TermsError, TermsIssue
 from pactline.terms.schema import (
+    CHECK_CURRENCY,
     IDENTIFIER_PATTERN,
     LongText,
     Money,
@@ -1666,7 +1667,7 @@ class ServiceLevels(_Section):
             # The engine has the last word: whatever else it refuses is reported here too,
             # at the field to fix, so a valid document always converts.
             try:
-                self.engine("XXX")
+                self.engine(CHECK_CURRENCY)
             except _EngineProblem as problem:
                 rules.add(problem.loc, problem.message)
         rules.raise_any()
