@@ -41,6 +41,7 @@ __all__ = [
     "allocate",
     "format_money",
     "minor_unit",
+    "plain_number",
     "quantize_money",
     "to_decimal",
 ]
@@ -202,6 +203,15 @@ def allocate(
         allocated = running_total
     parts.append(amount - allocated)
     return tuple(parts)
+
+
+def plain_number(value: Decimal) -> str:
+    """A number as people write it: no exponent, no trailing zeros ("99.5", "30000", "0")."""
+    if not value:
+        return "0"  # whatever its sign or exponent
+    if value == value.to_integral_value():
+        return f"{value.quantize(Decimal(1)):f}"
+    return f"{value.normalize():f}"
 
 
 def format_money(amount: Decimal | int | str, currency: str) -> str:

@@ -51,6 +51,7 @@ from pactline.engine.charges import (
 from pactline.engine.charges import Measure as BandMeasure
 from pactline.engine.charges.statement import StatementStep
 from pactline.engine.money import Rounding
+from pactline.engine.money import plain_number as _num
 from pactline.terms.errors import TermsError, TermsIssue
 from pactline.terms.schema import (
     CHECK_CURRENCY,
@@ -158,13 +159,6 @@ def _index_period_input(value: object) -> object:
 IndexPeriod = Annotated[
     str, Field(pattern=INDEX_PERIOD_PATTERN), BeforeValidator(_index_period_input)
 ]
-
-
-def _num(value: Decimal) -> str:
-    """A number as written: no exponent, no trailing zeros ("99.5", "30000")."""
-    if value == value.to_integral_value():
-        return f"{value.quantize(Decimal(1)):f}"
-    return f"{value.normalize():f}"
 
 
 def _kinds(kinds: frozenset[ChargeKind]) -> tuple[ChargeKind, ...]:

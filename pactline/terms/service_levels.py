@@ -29,6 +29,7 @@ from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, mo
 
 from pactline.engine import service_levels as sl
 from pactline.engine.money import Rounding
+from pactline.engine.money import plain_number as _num
 from pactline.engine.service_levels import (
     CapBasis,
     Comparison,
@@ -233,13 +234,6 @@ Places = Annotated[int, Field(ge=0, le=10), BeforeValidator(_whole_number_input)
 MonthNumber = Annotated[int, Field(ge=1, le=12), BeforeValidator(_whole_number_input)]
 RollingMonths = Annotated[int, Field(ge=2, le=120), BeforeValidator(_whole_number_input)]
 Points = Annotated[int, Field(ge=0, le=100), BeforeValidator(_whole_number_input)]
-
-
-def _num(value: Decimal) -> str:
-    """A number as written: no exponent, no trailing zeros ("99.5", "30000")."""
-    if value == value.to_integral_value():
-        return f"{value.quantize(Decimal(1)):f}"
-    return f"{value.normalize():f}"
 
 
 # --------------------------------------------------------------------------- small parts

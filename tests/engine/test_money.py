@@ -13,6 +13,7 @@ from pactline.engine.money import (
     allocate,
     format_money,
     minor_unit,
+    plain_number,
     quantize_money,
     to_decimal,
 )
@@ -194,3 +195,17 @@ def test_format_money_writes_the_code_thousands_separators_and_minor_unit(
     amount: Decimal, currency: str, expected: str
 ) -> None:
     assert format_money(amount, currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("99.50"), "99.5"),
+        (Decimal("3E+4"), "30000"),
+        (Decimal("30000.000"), "30000"),
+        (Decimal("-0.00"), "0"),
+        (Decimal("0.125"), "0.125"),
+    ],
+)
+def test_a_plain_number_has_no_exponent_and_no_trailing_zeros(value: Decimal, text: str) -> None:
+    assert plain_number(value) == text

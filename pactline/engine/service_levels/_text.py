@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from pactline.engine.money import format_money
+from pactline.engine.money import format_money, plain_number
 
 
 @lru_cache(maxsize=4096)
@@ -14,11 +14,7 @@ def num(value: Decimal) -> str:
     # Remembered: levels, actuals and percentages repeat month after month. Equal Decimals
     # with different exponents (99.5, 99.50) give the same text, so sharing an entry is safe;
     # zero is written "0" whatever its sign, so -0 and 0 may share one too.
-    if not value:
-        return "0"
-    if value == value.to_integral_value():
-        return f"{value.quantize(Decimal(1)):f}"
-    return f"{value.normalize():f}"
+    return plain_number(value)
 
 
 def pct(value: Decimal) -> str:
