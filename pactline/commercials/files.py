@@ -45,6 +45,7 @@ __all__ = [
     "read_index_series",
     "read_indices",
     "read_invoice",
+    "read_invoices",
     "read_volumes",
 ]
 
@@ -72,6 +73,7 @@ INVOICE_OPTIONAL_COLUMNS = (
     "unit_price",
     "tax",
     "description",
+    "service_period",
     "subtotal",
     "tax_total",
     "total",
@@ -132,20 +134,22 @@ def _rows(
     yield from named_rows(source, table, required, optional, reading.problems)
 
 
-def _month(number: int, cells: dict[str, object], reading: _Reading) -> Period | None:
+def _month(
+    number: int, cells: dict[str, object], reading: _Reading, column: str = "period"
+) -> Period | None:
     cell = cells.get("period")
     if isinstance(cell, datetime | date):
         # A spreadsheet turns 2026-01 into a date; its month is what was meant.
         return Period(cell.year, cell.month)
     text = cell_text(cell)
     if not text:
-        reading.problem(number, "period", "required: the month, written YYYY-MM")
+        reading.problem(number, column, "required: the month, written YYYY-MM")
         return None
     month = month_text(text)
     if month is not None:
         return Period(*month)
     reading.problem(
-        number, "period", f"must be a month written YYYY-MM, like 2026-01 (found '{text}')"
+        number, column, f"must be a month written YYYY-MM, like 2026-01 (found '{text}')"
     )
     return None
 
@@ -346,22 +350,49 @@ def read_index_series(
 def read_invoice(
     source: str, content: bytes, terms: ChargeTerms, period: Period
 ) -> tuple[Invoice | None, list[FileProblem]]:
-    """The one invoice an invoice file holds, and every problem (no invoice if there are any).
+    """The one invoice an invoice file holds for ``period``, and every problem (no invoice if
+    there are any): the stateless ``pactline evaluate --invoice`` reads one month's invoice."""
+    invoices, problems = read_invoices(source, content, terms.currency, period=period, single=True)
+    if problems:
+        return None, problems
+    return invoices[0], []
+
+
+def read_invoices(
+    source: str,
+    content: bytes | Sequence[Sequence[object]],
+    currency: str,
+    *,
+    period: Period | None = None,
+    single: bool = False,
+) -> tuple[list[Invoice], list[FileProblem]]:
+    """Every invoice of an invoice file (or of rows already split into cells: the JSON API
+    sends its invoice through the same checks), and every problem (no invoices if there are
+    any).
 
     Every row is one line; the header fields (number, counterparty, date, period, currency)
-    are repeated on every row and must be the same on each. The invoice's subtotal, tax and
-    total are the sums of its lines unless the ``subtotal``, ``tax_total`` and ``total``
-    columns give them (then on every row, the same; all three or none).
+    are repeated on every row of an invoice and must be the same on each. Rows with another
+    invoice number begin another invoice, unless ``single`` (one invoice per file). An
+    invoice's subtotal, tax and total are the sums of its lines unless the ``subtotal``,
+    ``tax_total`` and ``total`` columns give them (then on every row, the same; all three or
+    none). ``service_period`` gives a line's own month when it is not the invoice's.
     """
     reading = _Reading(source)
-    header: dict[str, tuple[object, int]] = {}
-    lines: list[InvoiceLine] = []
-    seen_lines: dict[int, int] = {}
-    places = minor_unit(terms.currency)
+    places = minor_unit(currency)
     kinds = [kind.value for kind in ChargeKind if kind is not ChargeKind.TAX]
     given_totals: list[str] = []
+    drafts: dict[str, _InvoiceDraft] = {}
+    first_number: tuple[str, int] | None = None
     rows = 0
-    for number, cells in _rows(source, content, INVOICE_COLUMNS, INVOICE_OPTIONAL_COLUMNS, reading):
+    if isinstance(content, bytes):
+        table: Iterator[tuple[int, dict[str, object]]] = _rows(
+            source, content, INVOICE_COLUMNS, INVOICE_OPTIONAL_COLUMNS, reading
+        )
+    else:
+        table = named_rows(
+            source, list(content), INVOICE_COLUMNS, INVOICE_OPTIONAL_COLUMNS, reading.problems
+        )
+    for number, cells in table:
         rows += 1
         if rows == 1:
             given_totals = [name for name in _TOTAL_FIELDS if name in cells]
@@ -373,60 +404,80 @@ def read_invoice(
                     f"missing column {', '.join(absent)}: give subtotal, tax_total and "
                     "total together, or none (the sums of the lines)",
                 )
+        key = cell_text(cells.get("invoice_number"))
+        if single and first_number is not None and key and key != first_number[0]:
+            reading.problem(
+                number,
+                "invoice_number",
+                f"differs from row {first_number[1]} ('{key}'); an invoice file holds one invoice",
+            )
+            continue
+        if first_number is None and key:
+            first_number = (key, number)
+        draft = drafts.setdefault(key, _InvoiceDraft())
         before = len(reading.problems)
-        values = _invoice_header(number, cells, terms, period, places, given_totals, reading)
+        values = _invoice_header(number, cells, currency, period, places, given_totals, reading)
         for name, value in values.items():
-            if name not in header:
-                header[name] = (value, number)
-            elif header[name][0] != value:
+            if name not in draft.header:
+                draft.header[name] = (value, number)
+            elif draft.header[name][0] != value:
                 reading.problem(
                     number,
                     name,
-                    f"differs from row {header[name][1]} ('{cell_text(cells.get(name))}'); an "
-                    "invoice file holds one invoice",
+                    f"differs from row {draft.header[name][1]} "
+                    f"('{cell_text(cells.get(name))}'); every row of invoice {key} gives the "
+                    "same",
                 )
-        line = _invoice_line(number, cells, places, kinds, seen_lines, reading)
+        line = _invoice_line(number, cells, places, kinds, draft.seen_lines, reading)
         if line is not None and len(reading.problems) == before:
-            lines.append(line)
+            draft.lines.append(line)
     if rows == 0 and not reading.problems:
         reading.problem(2, None, "no lines: an invoice file has one row per invoice line")
     if reading.problems:
-        return None, reading.problems
-    subtotal = sum((line.amount for line in lines), Decimal(0))
-    tax = sum((line.tax_amount or Decimal(0) for line in lines), Decimal(0))
-    totals = {
-        "subtotal": subtotal,
-        "tax_total": tax,
-        "total": subtotal + tax,
-    }
-    for name in given_totals:
-        given = header[name][0]
-        assert isinstance(given, Decimal)
-        totals[name] = given
-    number_text, counterparty, issued_on, invoice_period, currency = (
-        header[name][0] for name in _HEADER_FIELDS
-    )
-    assert isinstance(issued_on, date)
-    assert isinstance(invoice_period, Period)
-    invoice = Invoice(
-        number=str(number_text),
-        counterparty=str(counterparty),
-        issued_on=issued_on,
-        period=billing_period(invoice_period),
-        currency=str(currency),
-        subtotal=totals["subtotal"],
-        tax=totals["tax_total"],
-        total=totals["total"],
-        lines=tuple(lines),
-    )
-    return invoice, []
+        return [], reading.problems
+    return [draft.invoice(given_totals) for draft in drafts.values()], []
+
+
+@dataclass
+class _InvoiceDraft:
+    """One invoice's header fields (with the row that first gave each) and lines, as read."""
+
+    header: dict[str, tuple[object, int]] = field(default_factory=dict)
+    lines: list[InvoiceLine] = field(default_factory=list)
+    seen_lines: dict[int, int] = field(default_factory=dict)
+
+    def invoice(self, given_totals: Sequence[str]) -> Invoice:
+        """The invoice, its totals the sums of the lines unless the file gave them."""
+        subtotal = sum((line.amount for line in self.lines), Decimal(0))
+        tax = sum((line.tax_amount or Decimal(0) for line in self.lines), Decimal(0))
+        totals = {"subtotal": subtotal, "tax_total": tax, "total": subtotal + tax}
+        for name in given_totals:
+            given = self.header[name][0]
+            assert isinstance(given, Decimal)
+            totals[name] = given
+        number_text, counterparty, issued_on, invoice_period, currency = (
+            self.header[name][0] for name in _HEADER_FIELDS
+        )
+        assert isinstance(issued_on, date)
+        assert isinstance(invoice_period, Period)
+        return Invoice(
+            number=str(number_text),
+            counterparty=str(counterparty),
+            issued_on=issued_on,
+            period=billing_period(invoice_period),
+            currency=str(currency),
+            subtotal=totals["subtotal"],
+            tax=totals["tax_total"],
+            total=totals["total"],
+            lines=tuple(self.lines),
+        )
 
 
 def _invoice_header(
     number: int,
     cells: dict[str, object],
-    terms: ChargeTerms,
-    period: Period,
+    currency: str,
+    period: Period | None,
     places: int,
     given_totals: Sequence[str],
     reading: _Reading,
@@ -443,19 +494,20 @@ def _invoice_header(
     if issued is not None:
         values["issued_on"] = issued
     month = _month(number, cells, reading)
-    if month is not None and month != period:
+    if month is not None and period is not None and month != period:
         reading.problem(number, "period", f"the invoice is for {month}, but --period is {period}")
     elif month is not None:
         values["period"] = month
-    currency = cell_text(cells.get("currency")).upper()
-    if currency != terms.currency.upper():
+    given = cell_text(cells.get("currency")).upper()
+    if given != currency.upper():
         reading.problem(
             number,
             "currency",
-            f"must be the contract's currency {terms.currency} (found '{currency}')",
+            f"must be the contract's currency {currency} (found '{given}'); an invoice in "
+            "another currency cannot be checked against the terms",
         )
     else:
-        values["currency"] = currency
+        values["currency"] = given
     for name in given_totals:
         amount = _number(number, cells, name, reading, places=places, negative=True)
         if amount is not None:
@@ -518,6 +570,10 @@ def _invoice_line(
     quantity = _number(number, cells, "quantity", reading, negative=True, required=False)
     price = _number(number, cells, "unit_price", reading, negative=True, required=False)
     tax = _number(number, cells, "tax", reading, places=places, negative=True, required=False)
+    service_period: BillingPeriod | None = None
+    if not blank(cells.get("service_period")):
+        month = _month(number, {"period": cells.get("service_period")}, reading, "service_period")
+        service_period = None if month is None else billing_period(month)
     if len(reading.problems) > before or line_number is None or amount is None:
         return None
     return InvoiceLine(
@@ -528,5 +584,6 @@ def _invoice_line(
         unit_price=price,
         kind=kind,
         tax_amount=tax,
+        period=service_period,
         description=cell_text(cells.get("description")),
     )

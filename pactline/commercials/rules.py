@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pactline.commercials.files import FileProblem, PeriodCheck
+from pactline.commercials.models import IndexValue, Volume
 from pactline.contracts.models import Contract, TermsVersion
 from pactline.contracts.rules import document_of, version_in_force
 from pactline.core.errors import ValidationFailed
-from pactline.engine.charges import ChargeTerms
+from pactline.engine.charges import ChargeTerms, StatementInputs, UnitUsage
 from pactline.engine.service_levels import Period
 from pactline.terms import TermsError, charge_terms
 
@@ -87,3 +92,88 @@ def refuse(source_name: str, problems: list[FileProblem], *, empty: bool) -> Non
             f"{source_name}: the file has a header but no rows",
             details=[{"file": source_name, "row": None, "field": None, "message": "no rows"}],
         )
+
+
+def stored_inputs(
+    session: Session, contract: Contract, terms: ChargeTerms, period: Period
+) -> StatementInputs:
+    """The stored facts that price one month of a contract: its volumes (told apart by what the
+    terms in force call each item), the values of its index series, and its FX rate.
+
+    Service credits are not here: they belong to the service-levels area, which the caller
+    adds. A stored volume for an item these terms do not have is refused with its name (an
+    amendment renamed or removed it), rather than dropped.
+    """
+    month = str(period)
+    categories = {category.id for category in terms.resource_units}
+    tiered = {charge.id for charge in terms.tiered_charges}
+    entries = {entry.id: entry for entry in terms.rate_card}
+    resource: dict[str, Decimal] = {}
+    quantities: dict[str, Decimal] = {}
+    usage: list[UnitUsage] = []
+    rows = session.scalars(
+        select(Volume)
+        .where(Volume.contract_id == contract.id, Volume.period == month)
+        .order_by(Volume.item_id)
+    )
+    for row in rows:
+        if row.item_id in categories:
+            resource[row.item_id] = row.quantity
+        elif row.item_id in tiered:
+            quantities[row.item_id] = row.quantity
+        elif row.item_id in entries:
+            entry = entries[row.item_id]
+            usage.append(
+                UnitUsage(
+                    id=row.item_id,
+                    item=entry.item,
+                    unit=entry.unit,
+                    quantity=row.quantity,
+                    role=entry.role,
+                    region=entry.region,
+                )
+            )
+        else:
+            message = (
+                f"the volume of '{row.item_id}' stored for {month} names no resource unit, "
+                "tiered charge or rate card entry of the terms in force that month"
+            )
+            raise ValidationFailed(
+                f"{contract.reference}: {message}",
+                details=[
+                    {"file": row.source_name, "row": None, "field": "item_id", "message": message}
+                ],
+            )
+    series: dict[str, Decimal] = {}
+    if terms.indexation is not None:
+        series = {
+            value.period: value.value
+            for value in session.scalars(
+                select(IndexValue).where(IndexValue.series == terms.indexation.index_name)
+            )
+        }
+    fx_rate: Decimal | None = None
+    if terms.fx is not None:
+        pair = terms.fx.currency_pair
+        stored = None
+        if pair:
+            stored = session.scalar(
+                select(IndexValue).where(IndexValue.series == pair, IndexValue.period == month)
+            )
+        if stored is None:
+            message = (
+                f"the terms have an FX clause, but no rate of {pair or '(no currency_pair)'} is "
+                f"stored for {month}; import it as a series named {pair or 'by the pair'}"
+            )
+            raise ValidationFailed(
+                f"{contract.reference}: {message}",
+                details=[{"file": None, "row": None, "field": "charges.fx", "message": message}],
+            )
+        fx_rate = stored.value
+    return StatementInputs(
+        unit_usage=tuple(usage),
+        tiered_quantities=quantities,
+        resource_volumes=resource,
+        index_series=series,
+        fx_rate=fx_rate,
+    )

@@ -11,6 +11,8 @@ from pactline.contracts.models import (
 )
 from pactline.core.audit import AuditEvent
 from pactline.core.db import Base
+from pactline.disputes.models import Dispute
+from pactline.invoices.models import Finding, Invoice, InvoiceLine
 from pactline.service_levels.models import Exclusion, Measurement, PeriodCredit
 from pactline.users.models import ApiToken, LoginAttempt, User
 
@@ -21,8 +23,12 @@ __all__ = [
     "BusinessUnit",
     "Contract",
     "ContractDocument",
+    "Dispute",
     "Exclusion",
+    "Finding",
     "IndexValue",
+    "Invoice",
+    "InvoiceLine",
     "LoginAttempt",
     "Measurement",
     "Party",

@@ -930,7 +930,10 @@ class Fx(_Section):
     )
     currency_pair: Text | None = Field(
         default=None,
-        description="The rate's currency pair, for explanations.",
+        description=(
+            "The rate's currency pair. It names the stored monthly series the rate is read "
+            "from (imported like an index series) and appears in explanations."
+        ),
         examples=["EUR/GBP"],
     )
     applies_to: tuple[ChargeKind, ...] = Field(
@@ -1107,6 +1110,17 @@ class Charges(_Section):
         default=_kinds(DEFAULT_AT_RISK_KINDS),
         description="The kinds of charge that form the service-credit at-risk base.",
         examples=[["fixed", "resource_base", "arc", "rrc"]],
+    )
+    dispute_window_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=3660,
+        description=(
+            "How long after a period ends its charges may still be invoiced: a charge for a "
+            "period that ended more than this many days before the invoice date is outside "
+            "the window and is flagged (none: no window)."
+        ),
+        examples=[90],
     )
 
     @model_validator(mode="after")

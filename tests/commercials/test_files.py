@@ -134,7 +134,8 @@ ROW = "INV-1,Northwind,2026-05-05,2026-04,GBP"
         ),
         (
             f"{HEAD}\nINV-1,Northwind,2026-05-05,2026-04,EUR,1,desk,1\n",
-            "row 2, column currency: must be the contract's currency GBP (found 'EUR')",
+            "row 2, column currency: must be the contract's currency GBP (found 'EUR'); an "
+            "invoice in another currency cannot be checked against the terms",
         ),
         (
             f"{HEAD},kind\n{ROW},1,desk,1,tax\n",

@@ -1,0 +1,108 @@
+"""Reads of the disputes area."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pactline.contracts.models import Contract
+from pactline.contracts.queries import get_contract
+from pactline.core import clock
+from pactline.core.errors import NotFound
+from pactline.disputes.enums import DisputeOutcome, DisputeStatus, DisputeSubject
+from pactline.disputes.models import Dispute
+from pactline.disputes.schemas import DisputeRead
+from pactline.invoices.models import Finding
+from pactline.service_levels.models import PeriodCredit
+
+
+def get_dispute(session: Session, dispute_id: int) -> Dispute:
+    """One dispute, or NotFound."""
+    dispute = session.get(Dispute, dispute_id)
+    if dispute is None:
+        raise NotFound(f"no dispute {dispute_id}")
+    return dispute
+
+
+def _subject_label(session: Session, dispute: Dispute) -> str:
+    if dispute.finding_id is not None:
+        finding = session.get(Finding, dispute.finding_id)
+        if finding is not None:
+            line = f", line {finding.line_number}" if finding.line_number else ""
+            return (
+                f"finding {finding.id} ({finding.type}) on invoice {finding.invoice.number}{line}"
+            )
+    if dispute.credit_id is not None:
+        credit = session.get(PeriodCredit, dispute.credit_id)
+        if credit is not None:
+            return f"service credit for {credit.period}"
+    return DisputeSubject(dispute.subject).value
+
+
+def dispute_read(
+    session: Session, dispute: Dispute, contract: Contract | None = None
+) -> DisputeRead:
+    """A dispute with its age (days open, up to today or its close) and what it recovered."""
+    contract = contract or get_contract(session, dispute.contract_id)
+    end = dispute.closed_at.date() if dispute.closed_at else clock.today()
+    outcome = DisputeOutcome(dispute.outcome) if dispute.outcome else None
+    recovered = None
+    if outcome is DisputeOutcome.UPHELD:
+        recovered = dispute.amount
+    elif outcome is DisputeOutcome.SETTLED:
+        recovered = dispute.settled_amount
+    elif outcome is DisputeOutcome.REJECTED:
+        recovered = dispute.amount * 0
+    return DisputeRead(
+        id=dispute.id,
+        contract_id=contract.id,
+        contract_reference=contract.reference,
+        subject=DisputeSubject(dispute.subject),
+        finding_id=dispute.finding_id,
+        credit_id=dispute.credit_id,
+        subject_label=_subject_label(session, dispute),
+        title=dispute.title,
+        currency=dispute.currency,
+        amount=dispute.amount,
+        our_position=dispute.our_position,
+        their_position=dispute.their_position,
+        status=DisputeStatus(dispute.status),
+        outcome=outcome,
+        settled_amount=dispute.settled_amount,
+        recovered_amount=recovered,
+        resolution=dispute.resolution,
+        opened_at=dispute.opened_at,
+        opened_by=dispute.opened_by,
+        updated_at=dispute.updated_at,
+        closed_at=dispute.closed_at,
+        closed_by=dispute.closed_by,
+        age_days=max(0, (end - dispute.opened_at.date()).days),
+    )
+
+
+def list_disputes(
+    session: Session, *, contract_id: int | None = None, open_only: bool = False
+) -> list[DisputeRead]:
+    """Disputes, the oldest open ones first, then the closed ones most recent first."""
+    query = select(Dispute, Contract).join(Contract, Contract.id == Dispute.contract_id)
+    if contract_id is not None:
+        get_contract(session, contract_id)
+        query = query.where(Dispute.contract_id == contract_id)
+    if open_only:
+        query = query.where(
+            Dispute.status.in_([DisputeStatus.OPEN.value, DisputeStatus.ESCALATED.value])
+        )
+    rows = [dispute_read(session, d, c) for d, c in session.execute(query)]
+    open_rows = sorted((r for r in rows if not r.status.is_closed), key=lambda r: r.opened_at)
+    closed = sorted(
+        (r for r in rows if r.status.is_closed),
+        key=lambda r: r.closed_at or r.opened_at,
+        reverse=True,
+    )
+    return open_rows + closed
+
+
+def disputes_of_finding(session: Session, finding_id: int) -> list[DisputeRead]:
+    """The disputes about one finding (the invoice page shows them on its line)."""
+    rows = session.scalars(select(Dispute).where(Dispute.finding_id == finding_id))
+    return [dispute_read(session, d) for d in rows]
