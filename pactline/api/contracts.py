@@ -31,6 +31,7 @@ from pactline.contracts.schemas import (
 )
 from pactline.core import clock
 from pactline.core.errors import NotFound, ValidationFailed
+from pactline.core.exports import XLSX_TYPE
 from pactline.core.http import SessionDep, SettingsDep
 from pactline.core.pagination import Page
 
@@ -39,7 +40,6 @@ router = APIRouter(tags=["contracts"])
 BODY_SOURCE = "request body"
 JSON_TYPES = frozenset({"application/json"})
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SOURCE_NAME = 200
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from pactline.api import audit, commercials, contracts, health, service_levels, users
+from pactline.api import (
+    audit,
+    commercials,
+    contracts,
+    disputes,
+    health,
+    invoices,
+    service_levels,
+    users,
+)
 from pactline.api.deps import current_principal
 
 API_PREFIX = "/api/v1"
@@ -20,5 +29,7 @@ def build_router() -> APIRouter:
     protected.include_router(contracts.router)
     protected.include_router(service_levels.router)
     protected.include_router(commercials.router)
+    protected.include_router(invoices.router)
+    protected.include_router(disputes.router)
     router.include_router(protected)
     return router

@@ -31,7 +31,7 @@ from pactline.engine.money import quantize_money
 from pactline.invoices import queries as invoices
 from pactline.invoices.enums import FINDING_LABELS, FindingStatus
 from pactline.invoices.rules import at_stake_for_us
-from pactline.invoices.service import change_finding_status
+from pactline.invoices.staging import change_finding_status
 from pactline.service_levels.enums import CreditStatus
 from pactline.service_levels.models import PeriodCredit
 from pactline.service_levels.schemas import CreditStatusChange

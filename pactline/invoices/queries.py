@@ -25,6 +25,8 @@ from pactline.invoices.schemas import (
     Leakage,
     LeakageCurrency,
     LeakageRow,
+    StatementLineRead,
+    StatementRead,
 )
 
 ZERO = Decimal("0.00")
@@ -288,3 +290,52 @@ def leakage(
 def statement_for(session: Session, contract_id: int, period: Period) -> rules.PeriodStatement:
     """The statement the terms give a contract for a month, from what is stored."""
     return rules.period_statement(session, _contract(session, contract_id), period)
+
+
+def contract_places(session: Session) -> dict[int, tuple[str, str]]:
+    """Each contract's counterparty and region, for the leakage export."""
+    return {
+        c.id: (c.counterparty.name, c.region.name if c.region else "")
+        for c in session.scalars(select(Contract))
+    }
+
+
+def statement_read(session: Session, contract_id: int, period: Period) -> StatementRead:
+    """A month's statement as the API, CLI and pages show it."""
+    contract = _contract(session, contract_id)
+    built = rules.period_statement(session, contract, period)
+    statement, inputs = built.statement, built.inputs
+    volumes = {**inputs.resource_volumes, **inputs.tiered_quantities}
+    volumes.update({usage.id: usage.quantity for usage in inputs.unit_usage})
+    return StatementRead(
+        contract_id=contract.id,
+        contract_reference=contract.reference,
+        period=str(period),
+        currency=statement.currency,
+        terms_version=built.version.number,
+        terms_label=built.version.label,
+        lines=[
+            StatementLineRead(
+                id=line.id,
+                kind=line.kind,
+                description=line.description,
+                quantity=line.quantity,
+                rate=line.rate,
+                amount=line.amount,
+                explanation=list(line.explanation),
+            )
+            for line in statement.lines
+        ],
+        subtotal=statement.subtotal,
+        credits=statement.credits,
+        tax=statement.tax,
+        total=statement.total,
+        flags=list(statement.flags),
+        volumes=dict(sorted(volumes.items())),
+        index_values=dict(sorted(inputs.index_series.items())),
+        fx_rate=inputs.fx_rate,
+        credits_due=[
+            f"{credit.description or credit.id}: {credit.amount}"
+            for credit in inputs.service_credits
+        ],
+    )

@@ -177,3 +177,37 @@ class Leakage(_Schema):
     contract_id: int | None
     statuses: list[FindingStatus]
     currencies: list[LeakageCurrency]
+
+
+class StatementLineRead(_Schema):
+    """One line of a statement: what it charges (or credits) and how it was worked out."""
+
+    id: str
+    kind: ChargeKind
+    description: str
+    quantity: Decimal | None
+    rate: Decimal | None
+    amount: Decimal
+    explanation: list[str]
+
+
+class StatementRead(_Schema):
+    """A contract's statement for a month: every line explained, the totals, and the stored
+    facts it was priced from."""
+
+    contract_id: int
+    contract_reference: str
+    period: str
+    currency: str
+    terms_version: int
+    terms_label: str
+    lines: list[StatementLineRead]
+    subtotal: Decimal
+    credits: Decimal
+    tax: Decimal
+    total: Decimal
+    flags: list[str]
+    volumes: dict[str, Decimal] = Field(description="Stored volumes of the month, by item")
+    index_values: dict[str, Decimal] = Field(description="Index values by month, if indexed")
+    fx_rate: Decimal | None
+    credits_due: list[str] = Field(description="The service credits applied, in words")

@@ -37,6 +37,7 @@ from pactline.contracts.schemas import (
 )
 from pactline.core import clock
 from pactline.core.errors import Conflict, NotFound, PactlineError, ValidationFailed
+from pactline.core.exports import XLSX_TYPE
 from pactline.core.http import SessionDep
 from pactline.core.pagination import MAX_LIMIT, Page, PageParams
 from pactline.service_levels import queries as service_level_queries
@@ -77,7 +78,6 @@ SORT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     (ContractSort.END.value, "Term end", False),
     (ContractSort.ANNUAL_VALUE.value, "Annual value", True),
 )
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- small translations ------------------------------------------------------------------
