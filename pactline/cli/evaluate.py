@@ -24,10 +24,11 @@ from rich.table import Table
 from pactline.cli.common import console, err_console, print_json
 from pactline.commercials.files import (
     FileProblem,
+    Rates,
     Volumes,
     billing_period,
-    read_indices,
     read_invoice,
+    read_rates,
     read_volumes,
 )
 from pactline.engine.charges import (
@@ -256,12 +257,10 @@ def _checked(path: Path, read: Any) -> Any:
 class _Charges:
     """The commercial facts from the files, priced month by month by the charges engine."""
 
-    def __init__(
-        self, terms: ChargeTerms, volumes: Volumes, series: dict[str, Decimal], source: str
-    ) -> None:
+    def __init__(self, terms: ChargeTerms, volumes: Volumes, rates: Rates, source: str) -> None:
         self.terms = terms
         self.volumes = volumes
-        self.series = series
+        self.rates = rates
         self.source = source
 
     def inputs(self, month: Period, credits: tuple[ServiceCredit, ...] = ()) -> StatementInputs:
@@ -270,7 +269,8 @@ class _Charges:
             unit_usage=tuple(self.volumes.unit_usage.get(month, ())),
             tiered_quantities=self.volumes.tiered_quantities.get(month, {}),
             resource_volumes=self.volumes.resource_volumes.get(month, {}),
-            index_series=self.series,
+            index_series=self.rates.index,
+            fx_rate=self.rates.fx.get(str(month)),
             service_credits=credits,
         )
 
@@ -368,7 +368,8 @@ def evaluate(
         Path | None,
         typer.Option(
             "--indices",
-            help="CSV (or XLSX) with columns series, period, value: the indexation index",
+            help="CSV (or XLSX) with columns series, period, value: the indexation index "
+            "and the FX clause's currency pair",
             metavar="FILE",
         ),
     ] = None,
@@ -404,11 +405,11 @@ def evaluate(
             read: Volumes = Volumes()
             if volumes is not None:
                 read = _checked(volumes, lambda s, c: read_volumes(s, c, cterms, term.problem))
-            series: dict[str, Decimal] = {}
+            rates = Rates()
             if indices is not None:
-                series = _checked(indices, lambda s, c: read_indices(s, c, cterms))
+                rates = _checked(indices, lambda s, c: read_rates(s, c, cterms))
             source = str(volumes) if volumes is not None else "--volumes"
-            charges = _Charges(cterms, read, series, source)
+            charges = _Charges(cterms, read, rates, source)
         bill: Invoice | None = None
         if invoice is not None and charges is not None:
             bill = _checked(invoice, lambda s, c: read_invoice(s, c, charges.terms, month))

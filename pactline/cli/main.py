@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from pactline import __version__
-from pactline.cli import commercials, contracts, db, demo, evaluate, service_levels, terms, users
+from pactline.cli import (
+    commercials,
+    contracts,
+    db,
+    demo,
+    evaluate,
+    invoices,
+    service_levels,
+    terms,
+    users,
+)
 from pactline.cli.common import console, err_console, new_app, open_database
 from pactline.core import migrate
 from pactline.core.config import get_settings
@@ -25,6 +35,10 @@ app.add_typer(service_levels.measurements_app, name="measurements")
 app.add_typer(service_levels.app, name="service-levels")
 app.add_typer(commercials.indices_app, name="indices")
 app.add_typer(commercials.volumes_app, name="volumes")
+app.add_typer(invoices.invoices_app, name="invoices")
+app.add_typer(invoices.statements_app, name="statements")
+app.add_typer(invoices.disputes_app, name="disputes")
+app.command("leakage")(invoices.leakage_command)
 app.command("evaluate")(evaluate.evaluate)
 
 

@@ -40,12 +40,14 @@ __all__ = [
     "VOLUME_COLUMNS",
     "FileProblem",
     "PeriodCheck",
+    "Rates",
     "Volumes",
     "billing_period",
     "read_index_series",
     "read_indices",
     "read_invoice",
     "read_invoices",
+    "read_rates",
     "read_volumes",
 ]
 
@@ -285,16 +287,34 @@ def read_volumes(
 # --------------------------------------------------------------------------- indices
 
 
+@dataclass(frozen=True)
+class Rates:
+    """An indices file's values for one contract: its index series and its FX rates, by month
+    (``"2026-10"``)."""
+
+    index: dict[str, Decimal] = field(default_factory=dict)
+    fx: dict[str, Decimal] = field(default_factory=dict)
+
+
 def read_indices(
     source: str, content: bytes, terms: ChargeTerms
 ) -> tuple[dict[str, Decimal], list[FileProblem]]:
-    """The values of the terms' index series by month (``"2026-10"``), and every problem.
+    """The values of the terms' index series by month (``"2026-10"``), and every problem."""
+    rates, problems = read_rates(source, content, terms)
+    return rates.index, problems
+
+
+def read_rates(source: str, content: bytes, terms: ChargeTerms) -> tuple[Rates, list[FileProblem]]:
+    """The values of the terms' index series and of their FX clause's currency pair, by month,
+    and every problem.
 
     Any month is accepted: an indexation base period usually lies before the contract starts.
     """
     reading = _Reading(source)
-    series: dict[str, Decimal] = {}
+    rates = Rates()
     name = terms.indexation.index_name if terms.indexation is not None else None
+    pair = terms.fx.currency_pair if terms.fx is not None and terms.fx.currency_pair else None
+    named = [each for each in (name, pair) if each]
     seen: dict[tuple[str, Period], int] = {}
     for number, cells in _rows(source, content, INDEX_COLUMNS, (), reading):
         before = len(reading.problems)
@@ -302,18 +322,20 @@ def read_indices(
         text = cell_text(cells.get("series"))
         if not text:
             reading.problem(number, "series", "required: the index series, as the terms name it")
-        elif name is None:
+        elif not named:
             reading.problem(number, "series", "the terms' charges have no indexation")
-        elif text != name:
-            reading.problem(number, "series", f"the terms index by '{name}', not '{text}'")
+        elif text not in named:
+            wanted = " or ".join(f"'{each}'" for each in named)
+            reading.problem(number, "series", f"the terms index by {wanted}, not '{text}'")
         value = _number(number, cells, "value", reading)
         if value is not None and value == 0:
             reading.problem(number, "value", "must be more than 0 (an index divides by it)")
         if text and period is not None and _duplicate(seen, (text, period), number, text, reading):
             continue
         if len(reading.problems) == before and period is not None and value is not None:
-            series[f"{period.year:04d}-{period.month:02d}"] = value
-    return series, reading.problems
+            target = rates.index if text == name else rates.fx
+            target[f"{period.year:04d}-{period.month:02d}"] = value
+    return rates, reading.problems
 
 
 def read_index_series(

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pactline.commercials.files import billing_period
 from pactline.commercials.models import IndexValue, Volume
+from pactline.commercials.rules import charges_in_force
 from pactline.commercials.schemas import IndexSeriesRead, IndexValueRead
 from pactline.contracts.models import Contract
 from pactline.contracts.queries import get_contract
+from pactline.contracts.rules import version_in_force
+from pactline.core.errors import ValidationFailed
+from pactline.engine.charges import BandTable, Measure, ResourceUnitCategory, baseline_for
+from pactline.engine.money import plain_number
+from pactline.engine.service_levels import Period
 
 
 def list_index_values(session: Session, series: str | None = None) -> list[IndexValue]:
@@ -118,3 +126,132 @@ def contracts_with_volumes(session: Session) -> list[ContractVolumes]:
 def has_charges(contract: Contract) -> bool:
     """Whether any of the contract's terms versions has a ``charges`` section."""
     return any(version.document.get("charges") for version in contract.versions)
+
+
+# ------------------------------------------------------------------ volume against baseline
+
+
+@dataclass(frozen=True)
+class BaselineMonth:
+    """One month of a resource unit category: the volume recorded (None: none stored), the
+    contractual baseline and the deadband around it, and the band limits as volumes.
+
+    ``baseline`` is None when the terms in force that month do not name the category (or give
+    it no baseline for the month); the month is then drawn without a band.
+    """
+
+    period: str
+    volume: Decimal | None
+    baseline: Decimal | None
+    deadband: Decimal  # units either side of the baseline
+    arc_limits: tuple[Decimal, ...]  # volumes at which an ARC band ends, above the baseline
+    rrc_limits: tuple[Decimal, ...]  # volumes at which an RRC band ends, below the baseline
+
+
+@dataclass(frozen=True)
+class BaselineSeries:
+    """A resource unit category of the terms in force, month by month against its baseline."""
+
+    id: str
+    description: str
+    unit: str
+    deadband: str  # the deadband in words: "±5% of baseline", "±100 units"
+    mode: str  # exclusion or trigger
+    months: tuple[BaselineMonth, ...]
+
+
+def _deadband_words(category: ResourceUnitCategory) -> str:
+    band = category.deadband
+    if band.measure is Measure.UNITS:
+        return f"±{plain_number(band.value)} units"
+    return f"±{plain_number(band.value)}% of baseline"
+
+
+def _band_limits(table: BandTable | None, baseline: Decimal) -> tuple[Decimal, ...]:
+    """The upper limits of a band table's bands in units of deviation (the open last band has
+    none)."""
+    if table is None:
+        return ()
+    return tuple(band.upper for band in table.in_units(baseline) if band.upper is not None)
+
+
+def _rrc_bands(category: ResourceUnitCategory) -> BandTable | None:
+    """The RRC bands, given or as the ARC bands scaled by the RRC factor (the same limits)."""
+    if category.rrc_bands is not None:
+        return category.rrc_bands
+    if category.rrc_factor is not None and category.arc_bands is not None:
+        return category.arc_bands
+    return None
+
+
+def _month_of(
+    category: ResourceUnitCategory | None, period: str, volume: Decimal | None
+) -> BaselineMonth:
+    if category is None:
+        return BaselineMonth(period, volume, None, Decimal(0), (), ())
+    try:
+        baseline, _ = baseline_for(category, billing_period(Period.parse(period)))
+    except ValueError:  # the schedule has no entry for this month and there is no constant
+        return BaselineMonth(period, volume, None, Decimal(0), (), ())
+    deadband, _ = category.deadband.units(baseline)
+    return BaselineMonth(
+        period=period,
+        volume=volume,
+        baseline=baseline,
+        deadband=deadband,
+        arc_limits=tuple(baseline + limit for limit in _band_limits(category.arc_bands, baseline)),
+        rrc_limits=tuple(
+            max(baseline - limit, Decimal(0))
+            for limit in _band_limits(_rrc_bands(category), baseline)
+        ),
+    )
+
+
+def volume_baselines(session: Session, contract_id: int, as_of: date) -> list[BaselineSeries]:
+    """Each resource unit category of the terms in force on ``as_of``, with the stored monthly
+    volumes against the baseline of the terms in force each month (an amendment may move it),
+    from the first to the last month with a volume; months between without one have none.
+    Empty when the terms in force have no charges or no resource units."""
+    contract = get_contract(session, contract_id)
+    try:
+        terms = charges_in_force(contract, as_of).terms
+    except ValidationFailed:
+        return []
+    volumes: dict[str, dict[str, Decimal]] = {}
+    for row in list_volumes(session, contract_id):
+        volumes.setdefault(row.item_id, {})[row.period] = row.quantity
+    by_version: dict[int, dict[str, ResourceUnitCategory]] = {}
+
+    def category_in(period: Period, category_id: str) -> ResourceUnitCategory | None:
+        """The category as the terms in force in ``period`` define it, if they do."""
+        version = version_in_force(contract, date(period.year, period.month, 1))
+        if version.number not in by_version:
+            try:
+                found = charges_in_force(contract, date(period.year, period.month, 1)).terms
+                by_version[version.number] = {c.id: c for c in found.resource_units}
+            except ValidationFailed:
+                by_version[version.number] = {}
+        return by_version[version.number].get(category_id)
+
+    out = []
+    for category in terms.resource_units:
+        recorded = volumes.get(category.id, {})
+        months: list[BaselineMonth] = []
+        if recorded:
+            first, last = Period.parse(min(recorded)), Period.parse(max(recorded))
+            period = first
+            while period <= last:
+                key = str(period)
+                months.append(_month_of(category_in(period, category.id), key, recorded.get(key)))
+                period = period.shift(1)
+        out.append(
+            BaselineSeries(
+                id=category.id,
+                description=category.description,
+                unit=category.unit,
+                deadband=_deadband_words(category),
+                mode=category.mode.value,
+                months=tuple(months),
+            )
+        )
+    return out

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pactline.contracts.models import Contract
@@ -338,4 +338,24 @@ def statement_read(session: Session, contract_id: int, period: Period) -> Statem
             f"{credit.description or credit.id}: {credit.amount}"
             for credit in inputs.service_credits
         ],
+    )
+
+
+def get_invoice_by_number(session: Session, contract_id: int, number: str) -> Invoice:
+    """One invoice of a contract by its number, or NotFound."""
+    row = session.scalar(
+        select(Invoice).where(Invoice.contract_id == contract_id, Invoice.number == number)
+    )
+    if row is None:
+        raise NotFound(f"contract {contract_id} has no invoice numbered {number}")
+    return row
+
+
+def count_invoices(session: Session, contract_id: int) -> int:
+    """How many invoices a contract has stored (the contract's tabs show the count)."""
+    return (
+        session.scalar(
+            select(func.count()).select_from(Invoice).where(Invoice.contract_id == contract_id)
+        )
+        or 0
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from pactline.commercials.files import read_indices, read_invoice, read_volumes
-from pactline.engine.charges import ChargeKind, ChargeTerms
+from pactline.commercials.files import read_indices, read_invoice, read_rates, read_volumes
+from pactline.engine.charges import ChargeKind, ChargeTerms, FxTerms
 from pactline.engine.service_levels import Period
 from pactline.terms import charge_terms, load_terms_file
 
@@ -90,6 +91,17 @@ def test_index_values_are_keyed_by_month_and_only_the_terms_series_is_accepted()
         "i.csv: row 2, column series: the terms index by 'CPI', not 'RPI'",
         "i.csv: row 3, column period: must be a month written YYYY-MM, like 2026-01 (found 'x')",
         "i.csv: row 3, column value: must be more than 0 (an index divides by it)",
+    ]
+
+
+def test_an_indices_file_also_gives_the_rate_of_the_fx_clause_s_currency_pair() -> None:
+    terms = replace(TERMS, fx=FxTerms(baseline_rate=Decimal("1.1650"), currency_pair="EUR/GBP"))
+    content = b"series,period,value\nCPI,2026-01,139\nEUR/GBP,2026-04,1.10\nUSD/GBP,2026-04,1\n"
+    rates, problems = read_rates("i.csv", content, terms)
+    assert rates.index == {"2026-01": Decimal("139")}
+    assert rates.fx == {"2026-04": Decimal("1.10")}
+    assert [problem.format() for problem in problems] == [
+        "i.csv: row 4, column series: the terms index by 'CPI' or 'EUR/GBP', not 'USD/GBP'"
     ]
 
 
