@@ -10,6 +10,8 @@ from fastapi import APIRouter, File, Query, UploadFile, status
 from pactline.api.deps import PrincipalDep
 from pactline.commercials import queries, service
 from pactline.commercials.schemas import (
+    DeliveriesImported,
+    DeliveryRead,
     IndexSeriesRead,
     IndexValuesImported,
     VolumeRead,
@@ -87,5 +89,43 @@ def import_volumes(
         actor=principal,
         contract_id=contract_id,
         source_name=file.filename or "volumes.csv",
+        content=file.file.read(service.MAX_FILE_BYTES + 1),
+    )
+
+
+@router.get(
+    "/contracts/{contract_id}/deliveries",
+    response_model=list[DeliveryRead],
+    summary="A contract's delivery events",
+)
+def list_deliveries(
+    session: SessionDep, principal: PrincipalDep, contract_id: int
+) -> list[DeliveryRead]:
+    """Milestones achieved or accepted and late deliveries, by month then item."""
+    return [DeliveryRead.model_validate(d) for d in queries.list_deliveries(session, contract_id)]
+
+
+@router.post(
+    "/contracts/{contract_id}/deliveries/import",
+    response_model=DeliveriesImported,
+    status_code=status.HTTP_201_CREATED,
+    summary="Import a deliveries file (all or nothing)",
+)
+def import_deliveries(
+    session: SessionDep,
+    principal: PrincipalDep,
+    contract_id: int,
+    file: Annotated[
+        UploadFile,
+        File(description="CSV or XLSX with columns item_id, period, event, due_on, ended_on"),
+    ],
+) -> DeliveriesImported:
+    """Check every row against the charge terms in force, then store them in one
+    transaction; a 422 lists each problem with its row and column. Needs commercials.write."""
+    return service.import_deliveries(
+        session,
+        actor=principal,
+        contract_id=contract_id,
+        source_name=file.filename or "deliveries.csv",
         content=file.file.read(service.MAX_FILE_BYTES + 1),
     )

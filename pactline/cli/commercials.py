@@ -12,12 +12,13 @@ from rich.table import Table
 
 from pactline.cli.common import console, db_session, new_app, operator, print_json
 from pactline.commercials import queries, service
-from pactline.commercials.schemas import VolumeRead
+from pactline.commercials.schemas import DeliveryRead, VolumeRead
 from pactline.contracts.queries import get_contract_by_reference
 from pactline.core.errors import ValidationFailed
 
 indices_app = new_app("Index series (CPI by month…): import and list.")
 volumes_app = new_app("A contract's monthly volumes: import and list.")
+deliveries_app = new_app("A contract's milestones achieved or accepted and late deliveries.")
 
 ContractArg = Annotated[str, typer.Argument(help="Contract reference, e.g. MSA-2026-001")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
@@ -134,5 +135,56 @@ def list_volumes_command(contract: ContractArg, json_output: JsonOption = False)
             _number(row.quantity),
             escape(row.source_name),
             escape(row.recorded_by),
+        )
+    console.print(table)
+
+
+@deliveries_app.command("import")
+def import_deliveries_command(
+    contract: ContractArg,
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV or XLSX with columns item_id, period, event, due_on, ended_on"),
+    ],
+    json_output: JsonOption = False,
+) -> None:
+    """Import a contract's deliveries file (milestones achieved or accepted, late deliveries),
+    all or nothing, checked against the charge terms in force."""
+    content = _read(file)
+    with db_session() as session:
+        found = get_contract_by_reference(session, contract)
+        outcome = service.import_deliveries(
+            session, actor=operator(), contract_id=found.id, source_name=str(file), content=content
+        )
+    if json_output:
+        print_json(outcome)
+        return
+    console.print(
+        f"Imported {outcome.created + outcome.updated} delivery events into {escape(contract)}: "
+        f"{outcome.created} new, {outcome.updated} replaced, {outcome.periods[0]} to "
+        f"{outcome.periods[-1]} (sha256 {outcome.sha256[:12]})"
+    )
+
+
+@deliveries_app.command("list")
+def list_deliveries_command(contract: ContractArg, json_output: JsonOption = False) -> None:
+    """A contract's stored delivery events, by month then item."""
+    with db_session() as session:
+        found = get_contract_by_reference(session, contract)
+        rows = [DeliveryRead.model_validate(d) for d in queries.list_deliveries(session, found.id)]
+    if json_output:
+        print_json(rows)
+        return
+    table = Table(title=f"{len(rows)} delivery events of {escape(contract)}")
+    for column in ("Period", "Item", "Event", "Due", "Delay to", "Note"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.period,
+            escape(row.item_id),
+            row.event,
+            row.due_on.isoformat() if row.due_on else "",
+            row.ended_on.isoformat() if row.ended_on else "",
+            escape(row.note),
         )
     console.print(table)

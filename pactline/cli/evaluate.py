@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePath
 from typing import Annotated, Any
@@ -23,14 +24,18 @@ from rich.table import Table
 
 from pactline.cli.common import console, err_console, print_json
 from pactline.commercials.files import (
+    Deliveries,
     FileProblem,
     Rates,
     Volumes,
     billing_period,
+    read_deliveries,
     read_invoice,
+    read_invoices,
     read_rates,
     read_volumes,
 )
+from pactline.commercials.rules import true_ups_before
 from pactline.engine.charges import (
     ChargeTerms,
     ServiceCredit,
@@ -257,11 +262,19 @@ def _checked(path: Path, read: Any) -> Any:
 class _Charges:
     """The commercial facts from the files, priced month by month by the charges engine."""
 
-    def __init__(self, terms: ChargeTerms, volumes: Volumes, rates: Rates, source: str) -> None:
+    def __init__(
+        self,
+        terms: ChargeTerms,
+        volumes: Volumes,
+        rates: Rates,
+        source: str,
+        deliveries: Deliveries | None = None,
+    ) -> None:
         self.terms = terms
         self.volumes = volumes
         self.rates = rates
         self.source = source
+        self.deliveries = deliveries or Deliveries()
 
     def inputs(self, month: Period, credits: tuple[ServiceCredit, ...] = ()) -> StatementInputs:
         """The statement inputs of one month: its rows of the files, and the credits due."""
@@ -269,10 +282,22 @@ class _Charges:
             unit_usage=tuple(self.volumes.unit_usage.get(month, ())),
             tiered_quantities=self.volumes.tiered_quantities.get(month, {}),
             resource_volumes=self.volumes.resource_volumes.get(month, {}),
+            true_ups=true_ups_before(self.terms, self._history(month), month),
             index_series=self.rates.index,
             fx_rate=self.rates.fx.get(str(month)),
             service_credits=credits,
+            delays=self.deliveries.delays(month),
+            milestones=self.deliveries.milestones(month),
         )
+
+    def _history(self, month: Period) -> dict[str, dict[str, Decimal]]:
+        """Each resource unit's volumes of the months before ``month`` (for true-ups)."""
+        history: dict[str, dict[str, Decimal]] = {}
+        for when, items in self.volumes.resource_volumes.items():
+            if when < month:
+                for item, quantity in items.items():
+                    history.setdefault(item, {})[str(when)] = quantity
+        return history
 
     def at_risk_base(self, month: Period) -> Decimal:
         """The month's at-risk base: the charges of the terms' ``at_risk_kinds``."""
@@ -308,6 +333,26 @@ def _credits_due(
             )
             return (credit,)
     return ()
+
+
+def _terminated_on(text: str | None) -> date | None:
+    """The ``--terminated-on`` date, or None."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise _Failed(
+            [
+                "--terminated-on: must be a date written YYYY-MM-DD, like 2026-09-30 "
+                f"(found '{text}')"
+            ]
+        ) from None
+
+
+def _dispute_window(doc: TermsDocument) -> int | None:
+    """The terms' ``charges.dispute_window_days``, or None (no window)."""
+    return doc.charges.dispute_window_days if doc.charges is not None else None
 
 
 def _sentences(lines: Sequence[str]) -> str:
@@ -373,6 +418,15 @@ def evaluate(
             metavar="FILE",
         ),
     ] = None,
+    deliveries: Annotated[
+        Path | None,
+        typer.Option(
+            "--deliveries",
+            help="CSV (or XLSX) with columns item_id, period, event, due_on, ended_on: "
+            "milestones achieved or accepted and late deliveries",
+            metavar="FILE",
+        ),
+    ] = None,
     invoice: Annotated[
         Path | None,
         typer.Option(
@@ -381,10 +435,29 @@ def evaluate(
             metavar="FILE",
         ),
     ] = None,
+    earlier_invoices: Annotated[
+        Path | None,
+        typer.Option(
+            "--earlier-invoices",
+            help="CSV (or XLSX) of invoices received before --invoice (any months): what a "
+            "duplicate line or invoice repeats",
+            metavar="FILE",
+        ),
+    ] = None,
+    terminated_on: Annotated[
+        str | None,
+        typer.Option(
+            "--terminated-on",
+            help="The contract's termination date, YYYY-MM-DD: charges for later months are "
+            "flagged",
+            metavar="DATE",
+        ),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
 ) -> None:
     """Evaluate one month's service levels and service credits from a terms file and a
-    measurements file (no database needed); with --volumes, --indices or --invoice also its
+    measurements file (no database needed); with --volumes, --indices, --deliveries or --invoice
+    also its
     charges statement and the invoice's findings. Every problem in any file is printed with
     its line, or its row and column, and the command exits 1."""
     statement: Statement | None = None
@@ -394,13 +467,14 @@ def evaluate(
         term = TermMonths.of(doc)
         month = _period(period, term)
         amount = _charge_base(charge_base, doc, terms_file)
-        if amount is None and volumes is None and indices is None and invoice is None:
+        priced = (volumes, indices, invoice, deliveries)
+        if amount is None and all(item is None for item in priced):
             raise _no_charge_base(terms_file)
         rows, problems = _read(measurements, terms, term)
         if problems:
             raise _Failed([problem.format() for problem in problems])
         charges: _Charges | None = None
-        if volumes is not None or indices is not None or invoice is not None:
+        if any(item is not None for item in priced):
             cterms = _charge_terms(doc, terms_file)
             read: Volumes = Volumes()
             if volumes is not None:
@@ -408,11 +482,27 @@ def evaluate(
             rates = Rates()
             if indices is not None:
                 rates = _checked(indices, lambda s, c: read_rates(s, c, cterms))
+            events = Deliveries()
+            if deliveries is not None:
+                events = _checked(
+                    deliveries, lambda s, c: read_deliveries(s, c, cterms, term.problem)
+                )
             source = str(volumes) if volumes is not None else "--volumes"
-            charges = _Charges(cterms, read, rates, source)
+            charges = _Charges(cterms, read, rates, source, events)
         bill: Invoice | None = None
+        earlier_bills: list[Invoice] = []
         if invoice is not None and charges is not None:
             bill = _checked(invoice, lambda s, c: read_invoice(s, c, charges.terms, month))
+            if earlier_invoices is not None:
+                currency = charges.terms.currency
+                earlier_bills = _checked(
+                    earlier_invoices, lambda s, c: read_invoices(s, c, currency)
+                )
+        elif earlier_invoices is not None:
+            raise _Failed(["--earlier-invoices: give --invoice too (the invoice they precede)"])
+        if terminated_on is not None and invoice is None:
+            raise _Failed(["--terminated-on: give --invoice too (it is checked against it)"])
+        ended = _terminated_on(terminated_on)
         earlier = [row.period for row in rows if row.period <= month]
         start = min([*earlier, month])
         months = [start.shift(n) for n in range(start.months_until(month) + 1)]
@@ -440,7 +530,10 @@ def evaluate(
                     statement=statement,
                     terms=charges.terms,
                     volumes=recorded,
+                    earlier_invoices=tuple(earlier_bills),
+                    terminated_on=ended,
                     credits_due=credits,
+                    dispute_window_days=_dispute_window(doc),
                 )
                 findings = list(check_invoice(bill, context))
     except _Failed as failed:

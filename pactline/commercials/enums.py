@@ -10,3 +10,4 @@ class CommercialsAction(StrEnum):
 
     INDEX_VALUES_IMPORTED = "commercials.index_values_imported"
     VOLUMES_IMPORTED = "commercials.volumes_imported"
+    DELIVERIES_IMPORTED = "commercials.deliveries_imported"

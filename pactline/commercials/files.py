@@ -28,21 +28,32 @@ from pactline.core.tables import (
     named_rows,
     read_cells,
 )
-from pactline.engine.charges import BillingPeriod, ChargeKind, ChargeTerms, UnitUsage
+from pactline.engine.charges import (
+    BillingPeriod,
+    ChargeKind,
+    ChargeTerms,
+    DelayEvent,
+    MilestoneEvent,
+    UnitUsage,
+)
 from pactline.engine.invoice_checks import Invoice, InvoiceLine
 from pactline.engine.money import minor_unit
 from pactline.engine.service_levels import Period
 
 __all__ = [
+    "DELIVERY_COLUMNS",
+    "DELIVERY_EVENTS",
     "INDEX_COLUMNS",
     "INVOICE_COLUMNS",
     "INVOICE_OPTIONAL_COLUMNS",
     "VOLUME_COLUMNS",
+    "Deliveries",
     "FileProblem",
     "PeriodCheck",
     "Rates",
     "Volumes",
     "billing_period",
+    "read_deliveries",
     "read_index_series",
     "read_indices",
     "read_invoice",
@@ -50,6 +61,15 @@ __all__ = [
     "read_rates",
     "read_volumes",
 ]
+
+DELIVERY_COLUMNS = ("item_id", "period", "event")
+"""The columns every deliveries file has: which milestone or delay, in which month, what."""
+
+DELIVERY_OPTIONAL_COLUMNS = ("due_on", "ended_on", "note")
+"""A delay's dates (the delivery's due date and the day the delay is counted to), and a note."""
+
+DELIVERY_EVENTS = ("achieved", "accepted", "delay")
+"""What a deliveries row records: a milestone achieved or accepted, or a late delivery."""
 
 VOLUME_COLUMNS = ("item_id", "period", "quantity")
 """The columns of a volumes file: what was consumed, in which month, how much."""
@@ -282,6 +302,111 @@ def read_volumes(
             )
             volumes.unit_usage.setdefault(period, []).append(usage)
     return volumes, reading.problems
+
+
+# --------------------------------------------------------------------------- deliveries
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One row of a deliveries file, as stored."""
+
+    item_id: str
+    period: Period
+    event: str
+    due_on: date | None
+    ended_on: date | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Deliveries:
+    """A deliveries file's rows, and the statement inputs they make month by month."""
+
+    rows: tuple[DeliveryRow, ...] = ()
+
+    def milestones(self, period: Period) -> tuple[MilestoneEvent, ...]:
+        """The month's milestone events, achieved and accepted flags joined per milestone."""
+        flags: dict[str, set[str]] = {}
+        for row in self.rows:
+            if row.period == period and row.event != "delay":
+                flags.setdefault(row.item_id, set()).add(row.event)
+        return tuple(
+            MilestoneEvent(item, achieved="achieved" in events, accepted="accepted" in events)
+            for item, events in sorted(flags.items())
+        )
+
+    def delays(self, period: Period) -> tuple[DelayEvent, ...]:
+        """The month's late deliveries to charge damages for."""
+        return tuple(
+            DelayEvent(row.item_id, row.due_on, row.ended_on)
+            for row in self.rows
+            if row.period == period
+            and row.event == "delay"
+            and row.due_on is not None
+            and row.ended_on is not None
+        )
+
+
+def read_deliveries(
+    source: str, content: bytes, terms: ChargeTerms, period_problem: PeriodCheck
+) -> tuple[Deliveries, list[FileProblem]]:
+    """Every row of a deliveries file, and every problem.
+
+    ``achieved`` and ``accepted`` name a milestone of the terms (its payment is due in the
+    month achieved; its holdback is released in the month accepted); ``delay`` names a delay
+    damages clause, with the delivery's ``due_on`` and the ``ended_on`` the delay is counted
+    to, and charges the damages in that month.
+    """
+    reading = _Reading(source)
+    milestones = {milestone.id for milestone in terms.milestones}
+    delays = {clause.id for clause in terms.delay_damages}
+    seen: dict[tuple[str, Period], int] = {}
+    rows: list[DeliveryRow] = []
+    for number, cells in _rows(
+        source, content, DELIVERY_COLUMNS, DELIVERY_OPTIONAL_COLUMNS, reading
+    ):
+        before = len(reading.problems)
+        period = _month(number, cells, reading)
+        if period is not None and (problem := period_problem(period)) is not None:
+            reading.problem(number, "period", problem)
+            period = None
+        item = cell_text(cells.get("item_id"))
+        event = cell_text(cells.get("event")).lower()
+        if event not in DELIVERY_EVENTS:
+            reading.problem(
+                number,
+                "event",
+                f"must be one of {', '.join(DELIVERY_EVENTS)} "
+                f"(found '{cell_text(cells.get('event'))}')",
+            )
+        known = delays if event == "delay" else milestones
+        what = "delay damages clause" if event == "delay" else "milestone"
+        if not item:
+            reading.problem(number, "item_id", f"required: the {what}'s id")
+        elif event in DELIVERY_EVENTS and item not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            reading.problem(number, "item_id", f"the terms have no {what} '{item}' ({listed})")
+        due_on = ended_on = None
+        if event == "delay":
+            due_on = _date(number, cells, "due_on", reading)
+            ended_on = _date(number, cells, "ended_on", reading)
+            if due_on is not None and ended_on is not None and ended_on < due_on:
+                reading.problem(
+                    number, "ended_on", f"is before due_on ({due_on.isoformat()}): no delay"
+                )
+        else:
+            for column in ("due_on", "ended_on"):
+                if not blank(cells.get(column)):
+                    reading.problem(number, column, f"only a delay has a {column}; leave it empty")
+        key = f"{item} {event}"
+        if item and period is not None and _duplicate(seen, (key, period), number, key, reading):
+            continue
+        if len(reading.problems) == before and period is not None:
+            rows.append(
+                DeliveryRow(item, period, event, due_on, ended_on, cell_text(cells.get("note")))
+            )
+    return Deliveries(tuple(rows)), reading.problems
 
 
 # --------------------------------------------------------------------------- indices

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pactline.core.db import Base, DecimalType, UTCDateTime
@@ -45,6 +45,29 @@ class Volume(Base):
     item_id: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     quantity: Mapped[Decimal] = mapped_column(DecimalType(scale=6))
+    source_name: Mapped[str] = mapped_column(String(300), default="")
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class Delivery(Base):
+    """A delivery event of a contract in one month: a milestone achieved or accepted (its
+    payment, its holdback released), or a late delivery its delay damages are charged for."""
+
+    __tablename__ = "commercials_deliveries"
+    __table_args__ = (UniqueConstraint("contract_id", "item_id", "period", "event"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM: the statement it goes on
+    event: Mapped[str] = mapped_column(String(10))  # achieved, accepted, delay
+    due_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
     source_name: Mapped[str] = mapped_column(String(300), default="")
     source_sha256: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pactline.commercials.files import billing_period
-from pactline.commercials.models import IndexValue, Volume
+from pactline.commercials.models import Delivery, IndexValue, Volume
 from pactline.commercials.rules import charges_in_force
 from pactline.commercials.schemas import IndexSeriesRead, IndexValueRead
 from pactline.contracts.models import Contract
@@ -146,6 +146,7 @@ class BaselineMonth:
     deadband: Decimal  # units either side of the baseline
     arc_limits: tuple[Decimal, ...]  # volumes at which an ARC band ends, above the baseline
     rrc_limits: tuple[Decimal, ...]  # volumes at which an RRC band ends, below the baseline
+    position: str | None = None  # above, below or inside the deadband (None: nothing to place)
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,13 @@ def _month_of(
     except ValueError:  # the schedule has no entry for this month and there is no constant
         return BaselineMonth(period, volume, None, Decimal(0), (), ())
     deadband, _ = category.deadband.units(baseline)
+    position = None
+    if volume is not None:
+        # As the engine counts it: a volume exactly on the deadband's edge is inside it.
+        deviation = volume - baseline
+        position = (
+            "above" if deviation > deadband else "below" if -deviation > deadband else "inside"
+        )
     return BaselineMonth(
         period=period,
         volume=volume,
@@ -204,6 +212,7 @@ def _month_of(
             max(baseline - limit, Decimal(0))
             for limit in _band_limits(_rrc_bands(category), baseline)
         ),
+        position=position,
     )
 
 
@@ -255,3 +264,15 @@ def volume_baselines(session: Session, contract_id: int, as_of: date) -> list[Ba
             )
         )
     return out
+
+
+def list_deliveries(session: Session, contract_id: int) -> list[Delivery]:
+    """A contract's stored delivery events, by month then item."""
+    get_contract(session, contract_id)
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.contract_id == contract_id)
+            .order_by(Delivery.period, Delivery.item_id, Delivery.event)
+        )
+    )

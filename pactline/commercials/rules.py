@@ -10,12 +10,19 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pactline.commercials.files import FileProblem, PeriodCheck
-from pactline.commercials.models import IndexValue, Volume
+from pactline.commercials.files import Deliveries, DeliveryRow, FileProblem, PeriodCheck
+from pactline.commercials.models import Delivery, IndexValue, Volume
 from pactline.contracts.models import Contract, TermsVersion
 from pactline.contracts.rules import document_of, version_in_force
 from pactline.core.errors import ValidationFailed
-from pactline.engine.charges import ChargeTerms, StatementInputs, UnitUsage
+from pactline.engine.calendars import add_months
+from pactline.engine.charges import (
+    ChargeTerms,
+    StatementInputs,
+    TrueUpResult,
+    UnitUsage,
+    annual_true_up,
+)
 from pactline.engine.service_levels import Period
 from pactline.terms import TermsError, charge_terms
 
@@ -170,10 +177,56 @@ def stored_inputs(
                 details=[{"file": None, "row": None, "field": "charges.fx", "message": message}],
             )
         fx_rate = stored.value
+    trued = [category.id for category in terms.resource_units if category.true_up]
+    history: dict[str, dict[str, Decimal]] = {}
+    if trued:
+        for volume in session.scalars(
+            select(Volume).where(
+                Volume.contract_id == contract.id,
+                Volume.item_id.in_(trued),
+                Volume.period < month,
+            )
+        ):
+            history.setdefault(volume.item_id, {})[volume.period] = volume.quantity
+    events = session.scalars(
+        select(Delivery).where(Delivery.contract_id == contract.id, Delivery.period == month)
+    )
+    deliveries = Deliveries(
+        tuple(DeliveryRow(d.item_id, period, d.event, d.due_on, d.ended_on, d.note) for d in events)
+    )
     return StatementInputs(
         unit_usage=tuple(usage),
         tiered_quantities=quantities,
         resource_volumes=resource,
+        true_ups=true_ups_before(terms, history, period),
+        delays=deliveries.delays(period),
+        milestones=deliveries.milestones(period),
         index_series=series,
         fx_rate=fx_rate,
     )
+
+
+def true_ups_before(
+    terms: ChargeTerms, volumes: dict[str, dict[str, Decimal]], period: Period
+) -> tuple[TrueUpResult, ...]:
+    """The annual true-ups in force by ``period``: for each resource unit category with
+    true-up terms, one per contract year that ended before the period and whose twelve
+    months of volumes are all recorded (``volumes``: category → month → volume). A year
+    with a month missing is not trued up: an average over part of a year is not the
+    contract's. Each applies from the first day of the next contract year, never before."""
+    results: list[TrueUpResult] = []
+    start = terms.contract_start_on
+    first_day = date(period.year, period.month, 1)
+    for category in terms.resource_units:
+        if category.true_up is None:
+            continue
+        by_month = volumes.get(category.id, {})
+        year = 1
+        while (year_end := add_months(start, 12 * year)) <= first_day:
+            months = [add_months(start, 12 * (year - 1) + n) for n in range(12)]
+            found = {on: by_month.get(on.strftime("%Y-%m")) for on in months}
+            if all(value is not None for value in found.values()):
+                complete = {on: value for on, value in found.items() if value is not None}
+                results.append(annual_true_up(category, complete, year_end))
+            year += 1
+    return tuple(results)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -67,4 +67,29 @@ class VolumesImported(_Schema):
     created: int
     updated: int
     items: list[str]
+    periods: list[str]
+
+
+class DeliveryRead(_Schema):
+    """A milestone achieved or accepted, or a late delivery, in one month of a contract."""
+
+    item_id: str
+    period: str
+    event: str
+    due_on: date | None
+    ended_on: date | None
+    note: str
+    source_name: str
+    recorded_at: datetime
+    recorded_by: str
+
+
+class DeliveriesImported(_Schema):
+    """The outcome of a deliveries import: rows added and replaced."""
+
+    file: str
+    sha256: str
+    terms_version: int
+    created: int
+    updated: int
     periods: list[str]

@@ -8,16 +8,15 @@ the file's figure, and the audit row keeps the value it replaced.
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pactline.commercials import rules
+from pactline.commercials import rules, staging
 from pactline.commercials.enums import CommercialsAction
-from pactline.commercials.files import read_index_series, read_volumes
-from pactline.commercials.models import IndexValue, Volume
-from pactline.commercials.schemas import IndexValuesImported, VolumesImported
+from pactline.commercials.files import read_deliveries
+from pactline.commercials.models import Delivery
+from pactline.commercials.schemas import DeliveriesImported, IndexValuesImported, VolumesImported
 from pactline.contracts.queries import get_contract
 from pactline.core import audit, clock
 from pactline.users.enums import Permission
@@ -31,56 +30,11 @@ def import_index_values(
 ) -> IndexValuesImported:
     """Import a CSV or XLSX of index values (series, period, value), all or nothing; a month
     already stored is replaced and the audit row of its series keeps the old value."""
-    actor.require(Permission.COMMERCIALS_WRITE)
-    rules.check_size(source_name, content)
-    series, problems = read_index_series(source_name, content)
-    rules.refuse(source_name, problems, empty=not series)
-    sha256 = hashlib.sha256(content).hexdigest()
-    now = clock.now()
-    created = updated = 0
-    for name in sorted(series):
-        existing = {
-            v.period: v
-            for v in session.scalars(select(IndexValue).where(IndexValue.series == name))
-        }
-        before: dict[str, Decimal] = {}
-        after: dict[str, Decimal] = {}
-        for period, value in sorted(series[name].items()):
-            row = existing.get(period)
-            if row is None:
-                row = IndexValue(series=name, period=period)
-                session.add(row)
-                created += 1
-            else:
-                before[period] = row.value
-                updated += 1
-            row.value = value
-            row.source_name = source_name[:300]
-            row.source_sha256 = sha256
-            row.recorded_at = now
-            row.recorded_by = actor.display_name
-            after[period] = value
-        months = sorted(after)
-        audit.record(
-            session,
-            actor=actor,
-            action=CommercialsAction.INDEX_VALUES_IMPORTED.value,
-            subject_type="index_series",
-            subject_id=name,
-            summary=f"{name}: {len(after)} values from {source_name} ({months[0]} to "
-            f"{months[-1]}; {len(before)} replaced)",
-            before={"values": before} if before else None,
-            after={"file": source_name, "sha256": sha256, "values": after},
-        )
-    session.commit()
-    return IndexValuesImported(
-        file=source_name,
-        sha256=sha256,
-        created=created,
-        updated=updated,
-        series=sorted(series),
-        periods=sorted({p for values in series.values() for p in values}),
+    outcome = staging.stage_index_values(
+        session, actor=actor, source_name=source_name, content=content
     )
+    session.commit()
+    return outcome
 
 
 def import_volumes(
@@ -91,71 +45,78 @@ def import_volumes(
     tiered charge or rate card entry they define, each month within the contract's term."""
     actor.require(Permission.COMMERCIALS_WRITE)
     contract = get_contract(session, contract_id)
+    outcome = staging.stage_volumes(
+        session,
+        actor=actor,
+        contract=contract,
+        source_name=source_name,
+        content=content,
+        as_of=clock.today(),
+    )
+    session.commit()
+    return outcome
+
+
+def import_deliveries(
+    session: Session, *, actor: Principal, contract_id: int, source_name: str, content: bytes
+) -> DeliveriesImported:
+    """Import a CSV or XLSX of a contract's delivery events (milestones achieved or accepted,
+    late deliveries), all or nothing, checked against the charge terms in force: a row for the
+    same item, month and event replaces the stored one."""
+    actor.require(Permission.COMMERCIALS_WRITE)
+    contract = get_contract(session, contract_id)
     rules.check_size(source_name, content)
-    # The terms in force today name the items. A file spanning an amendment that renamed an
-    # item is refused with the row to fix rather than guessed at.
     charges = rules.charges_in_force(contract, clock.today())
-    volumes, problems = read_volumes(
+    deliveries, problems = read_deliveries(
         source_name, content, charges.terms, rules.term_months(contract)
     )
-    rows: dict[tuple[str, str], Decimal] = {}
-    for by_month in (volumes.resource_volumes, volumes.tiered_quantities):
-        for when, items in by_month.items():
-            for item, quantity in items.items():
-                rows[(item, str(when))] = quantity
-    for when, usages in volumes.unit_usage.items():
-        for usage in usages:
-            rows[(usage.id, str(when))] = usage.quantity
-    rules.refuse(source_name, problems, empty=not rows)
+    rules.refuse(source_name, problems, empty=not deliveries.rows)
     sha256 = hashlib.sha256(content).hexdigest()
     now = clock.now()
     existing = {
-        (v.item_id, v.period): v
-        for v in session.scalars(select(Volume).where(Volume.contract_id == contract.id))
+        (d.item_id, d.period, d.event): d
+        for d in session.scalars(select(Delivery).where(Delivery.contract_id == contract.id))
     }
-    before: dict[str, Decimal] = {}
-    after: dict[str, Decimal] = {}
+    before: dict[str, object] = {}
+    after: dict[str, object] = {}
     created = updated = 0
-    for (item, period), quantity in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        row = existing.get((item, period))
-        key = f"{item} {period}"
+    for item in deliveries.rows:
+        period = str(item.period)
+        row = existing.get((item.item_id, period, item.event))
+        key = f"{item.item_id} {item.event} {period}"
         if row is None:
-            row = Volume(contract_id=contract.id, item_id=item, period=period)
+            row = Delivery(
+                contract_id=contract.id, item_id=item.item_id, period=period, event=item.event
+            )
             session.add(row)
             created += 1
         else:
-            before[key] = row.quantity
+            before[key] = {"due_on": row.due_on, "ended_on": row.ended_on}
             updated += 1
-        row.quantity = quantity
+        row.due_on, row.ended_on, row.note = item.due_on, item.ended_on, item.note
         row.source_name = source_name[:300]
         row.source_sha256 = sha256
         row.recorded_at = now
         row.recorded_by = actor.display_name
-        after[key] = quantity
-    periods = sorted({period for _, period in rows})
+        after[key] = {"due_on": item.due_on, "ended_on": item.ended_on}
+    periods = sorted({str(item.period) for item in deliveries.rows})
     audit.record(
         session,
         actor=actor,
-        action=CommercialsAction.VOLUMES_IMPORTED.value,
+        action=CommercialsAction.DELIVERIES_IMPORTED.value,
         subject_type="contract",
         subject_id=contract.id,
-        summary=f"{contract.reference}: {len(rows)} volumes from {source_name} ({periods[0]} to "
-        f"{periods[-1]}; {updated} replaced)",
-        before={"volumes": before} if before else None,
-        after={
-            "file": source_name,
-            "sha256": sha256,
-            "terms_version": charges.version.number,
-            "volumes": after,
-        },
+        summary=f"{contract.reference}: {len(deliveries.rows)} delivery events from "
+        f"{source_name} ({periods[0]} to {periods[-1]}; {updated} replaced)",
+        before={"deliveries": before} if before else None,
+        after={"file": source_name, "sha256": sha256, "deliveries": after},
     )
     session.commit()
-    return VolumesImported(
+    return DeliveriesImported(
         file=source_name,
         sha256=sha256,
         terms_version=charges.version.number,
         created=created,
         updated=updated,
-        items=sorted({item for item, _ in rows}),
         periods=periods,
     )

@@ -1,6 +1,6 @@
 """Every area's ORM models, imported so Alembic sees the whole schema."""
 
-from pactline.commercials.models import IndexValue, Volume
+from pactline.commercials.models import Delivery, IndexValue, Volume
 from pactline.contracts.models import (
     BusinessUnit,
     Contract,
@@ -23,6 +23,7 @@ __all__ = [
     "BusinessUnit",
     "Contract",
     "ContractDocument",
+    "Delivery",
     "Dispute",
     "Exclusion",
     "Finding",

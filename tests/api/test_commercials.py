@@ -99,3 +99,18 @@ def test_importing_without_commercials_write_is_a_403_but_reading_is_allowed(
 def test_volumes_of_an_unknown_contract_are_a_404(api_as: ApiClient, make_user: MakeUser) -> None:
     client = api_as(make_user(Role.COMMERCIAL))
     assert client.get("/api/v1/contracts/999999/volumes").status_code == 404
+
+
+def test_a_deliveries_file_imports_and_a_bad_one_is_a_422_naming_row_and_field(
+    api_as: ApiClient, make_user: MakeUser, contract: Contract
+) -> None:
+    client = api_as(make_user(Role.COMMERCIAL))
+    base = f"/api/v1/contracts/{contract.id}/deliveries"
+    content = (EXAMPLES / "deliveries" / "northwind-msa.csv").read_bytes()
+    response = upload(client, f"{base}/import", "deliveries.csv", content)
+    assert response.status_code == 201, response.text
+    assert response.json()["created"] == 3
+    assert [d["event"] for d in client.get(base).json()] == ["achieved", "delay", "accepted"]
+    bad = upload(client, f"{base}/import", "bad.csv", b"item_id,period,event\nx,2026-05,achieved\n")
+    assert bad.status_code == 422
+    assert bad.json()["details"][0]["row"] == 2 and bad.json()["details"][0]["field"] == "item_id"

@@ -994,3 +994,39 @@ def test_the_commercial_options_need_a_charges_section(tmp_path: Path) -> None:
 def test_without_the_commercial_options_the_json_is_unchanged(path: Path) -> None:
     period = periods_in(measurements_of(path))[-1]
     assert_documented_shape(evaluate_json(path, period, measurements_of(path)))
+
+
+def test_an_earlier_invoice_with_the_same_total_makes_this_one_a_duplicate(tmp_path: Path) -> None:
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text(INVOICE.read_text().replace("NW-INV-2026-0412", "NW-INV-2026-0399"))
+    doc = april("--invoice", str(INVOICE), "--earlier-invoices", str(earlier))
+    assert [(f["type"], f["amount"]) for f in doc["findings"]] == [
+        ("duplicate_invoice", "304680.00")
+    ]
+
+
+def test_charges_for_months_after_the_termination_date_are_flagged() -> None:
+    doc = april("--invoice", str(INVOICE), "--terminated-on", "2026-03-31")
+    flagged = [
+        f["invoice_line"] for f in doc["findings"] if f["type"] == "billed_after_termination"
+    ]
+    assert flagged == [1, 2, 3, 4, 5]
+    message = failure(
+        str(NORTHWIND),
+        "--period",
+        "2026-04",
+        "--measurements",
+        str(NORTHWIND_CSV),
+        "--terminated-on",
+        "2026-03-31",
+    )
+    assert "--terminated-on: give --invoice too" in message
+
+
+def test_milestones_and_delays_from_a_deliveries_file_are_on_the_statement() -> None:
+    deliveries = EXAMPLES / "deliveries" / "northwind-msa.csv"
+    doc = evaluate_json(
+        NORTHWIND, "2026-05", NORTHWIND_CSV, *WITH_CHARGES, "--deliveries", str(deliveries)
+    )
+    amounts = {line["id"]: line["amount"] for line in doc["charges"]}
+    assert amounts["migration"] == "108000.00" and amounts["migration_delay"] == "-2400.00"

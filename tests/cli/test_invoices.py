@@ -138,3 +138,15 @@ def test_a_finding_is_disputed_and_resolved_from_the_command_line(northwind: Pat
     assert code == 0 and "resolved" in output, output
     code, output = run("invoices", "set-finding-status", str(rate["id"]), "recovered")
     assert code == 0 and "is now recovered" in output
+
+
+def test_deliveries_import_and_put_the_milestone_and_delay_on_may_s_statement(
+    northwind: Path,
+) -> None:
+    deliveries = EXAMPLES / "deliveries" / "northwind-msa.csv"
+    code, output = run("deliveries", "import", "MSA-2026-001", str(deliveries))
+    assert code == 0 and "Imported 3 delivery events into MSA-2026-001: 3 new" in output, output
+    assert len(run_json("deliveries", "list", "MSA-2026-001")) == 3
+    statement = run_json("statements", "show", "MSA-2026-001", "--period", "2026-05")
+    amounts = {line["id"]: line["amount"] for line in statement["lines"]}
+    assert amounts["migration"] == "108000.00" and amounts["migration_delay"] == "-2400.00"

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pactline.commercials.files import read_indices, read_invoice, read_rates, read_volumes
+from pactline.commercials.files import (
+    read_deliveries,
+    read_indices,
+    read_invoice,
+    read_rates,
+    read_volumes,
+)
 from pactline.engine.charges import ChargeKind, ChargeTerms, FxTerms
 from pactline.engine.service_levels import Period
 from pactline.terms import charge_terms, load_terms_file
@@ -172,3 +178,36 @@ def test_a_bad_invoice_row_is_one_problem_naming_its_row_and_column(
     invoice, problems = read_invoice("inv.csv", text.encode(), TERMS, APRIL)
     assert invoice is None
     assert [problem.format() for problem in problems] == [f"inv.csv: {message}"]
+
+
+def test_a_deliveries_file_gives_milestone_events_and_delays_by_month() -> None:
+    content = (EXAMPLES / "deliveries" / "northwind-msa.csv").read_bytes()
+    read, problems = read_deliveries("d.csv", content, TERMS, in_term)
+    assert problems == []
+    (delay,) = read.delays(Period(2026, 5))
+    assert (delay.damages_id, str(delay.due_on), str(delay.ended_on)) == (
+        "migration_delay",
+        "2026-04-20",
+        "2026-04-30",
+    )
+    (may,) = read.milestones(Period(2026, 5))
+    assert (may.milestone_id, may.achieved, may.accepted) == ("migration", True, False)
+    (june,) = read.milestones(Period(2026, 6))
+    assert (june.achieved, june.accepted) == (False, True)
+
+
+def test_a_bad_deliveries_row_names_its_row_and_column() -> None:
+    head = "item_id,period,event,due_on,ended_on\n"
+    rows = (
+        "migration,2026-05,paid,,\n"
+        "migration_delay,2026-05,delay,2026-04-20,2026-04-10\n"
+        "nothing,2026-05,achieved,,\n"
+        "migration,2026-05,achieved,2026-04-01,\n"
+    )
+    _, problems = read_deliveries("d.csv", (head + rows).encode(), TERMS, in_term)
+    assert [problem.format() for problem in problems] == [
+        "d.csv: row 2, column event: must be one of achieved, accepted, delay (found 'paid')",
+        "d.csv: row 3, column ended_on: is before due_on (2026-04-20): no delay",
+        "d.csv: row 4, column item_id: the terms have no milestone 'nothing' (migration)",
+        "d.csv: row 5, column due_on: only a delay has a due_on; leave it empty",
+    ]

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pactline.commercials import service as commercials
 from pactline.contracts.models import Contract
 from pactline.core import clock
 from pactline.core.audit import AuditEvent
@@ -24,7 +25,7 @@ from pactline.invoices.schemas import FindingStatusChange, InvoiceCreate
 from pactline.users.enums import Role
 from pactline.users.principal import Principal
 from tests.conftest import MakeUser
-from tests.invoices.factories import INVOICE, northwind_with_inputs
+from tests.invoices.factories import EXAMPLES, INVOICE, northwind_with_inputs
 
 
 @pytest.fixture(autouse=True)
@@ -244,3 +245,24 @@ def test_leakage_totals_equal_the_open_findings_at_stake_for_our_side(
     assert sum(row.amount for row in gbp.by_type) == gbp.open_amount
     assert sum(row.amount for row in gbp.by_region) == gbp.open_amount
     assert [row.key for row in gbp.by_period] == ["2026-04"]
+
+
+def test_milestones_and_delays_stored_as_deliveries_are_on_the_month_s_statement(
+    session: Session, commercial: Principal, northwind: Contract
+) -> None:
+    commercials.import_deliveries(
+        session,
+        actor=commercial,
+        contract_id=northwind.id,
+        source_name="deliveries.csv",
+        content=(EXAMPLES / "deliveries" / "northwind-msa.csv").read_bytes(),
+    )
+    may = {
+        line.id: line
+        for line in queries.statement_for(session, northwind.id, Period(2026, 5)).statement.lines
+    }
+    assert may["migration"].amount == Decimal("108000.00")
+    assert may["migration_delay"].amount == Decimal("-2400.00")
+    june = queries.statement_for(session, northwind.id, Period(2026, 6)).statement.lines
+    release = next(line for line in june if line.id == "migration:holdback_release")
+    assert release.amount == Decimal("12000.00")

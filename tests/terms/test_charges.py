@@ -493,7 +493,13 @@ def test_every_example_with_charges_is_listed_here() -> None:
 def test_each_example_with_charges_converts_into_the_engines_charge_terms(name: str) -> None:
     terms = charge_terms(load_terms_file(EXAMPLES / name))
     assert isinstance(terms, ch.ChargeTerms)
-    assert terms.charge_ids() == ("managed_service", "service_management", "ports")
+    assert terms.charge_ids() == (
+        "managed_service",
+        "service_management",
+        "ports",
+        "migration",
+        "migration_delay",
+    )
     assert [entry.id for entry in terms.rate_card] == ["engineer-y1", "engineer-y2", "architect"]
     assert terms.indexation is not None and terms.tax is not None
 
