@@ -47,5 +47,6 @@ def load(
     console.print(
         f"Demo portfolio loaded: {summary.people} people, {summary.contracts} contracts "
         f"({summary.versions} terms versions) with {summary.counterparties} counterparties "
-        f"in {summary.regions} regions, dated from {summary.as_of}."
+        f"in {summary.regions} regions, dated from {summary.as_of}; {summary.invoices} "
+        f"invoices with {summary.findings} findings and {summary.disputes} disputes."
     )

@@ -4,8 +4,10 @@ The people are added first, then every demo terms document goes through the real
 path (`rules.parse_terms`, then `importing.stage_terms`, the same staging the import use case
 commits), then the recorded events (terminations, notices, exercised options), then the
 service levels: measurements, exclusions and the evaluated credits of each month
-(pactline.demo.service_levels). Nothing is committed until the end: all of the demo is
-loaded, or none.
+(pactline.demo.service_levels), then the commercials: index series, volumes and a year or more
+of invoices, checked as they are stored, some findings taken further and disputed
+(pactline.demo.invoices). Nothing is committed until the end: all of the demo is loaded, or
+none.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pactline.contracts.rules import TermsInput
 from pactline.core import clock
 from pactline.core.errors import Conflict
 from pactline.demo.events import record_events
+from pactline.demo.invoices import invoicing_references, stage_invoicing
 from pactline.demo.portfolio import DemoContract, demo_contracts
 from pactline.demo.service_levels import service_level_references, stage_service_levels
 from pactline.terms import dump_terms, validate_terms_data
@@ -73,6 +76,11 @@ class DemoSummary:
     measurements: int = 0
     exclusions: int = 0
     credits: int = 0  # months of service credits evaluated and stored
+    index_values: int = 0
+    volumes: int = 0
+    invoices: int = 0
+    findings: int = 0  # raised by checking the invoices (the planted errors)
+    disputes: int = 0
 
     @property
     def records(self) -> int:
@@ -96,6 +104,7 @@ def demo_steps(as_of: date | None = None) -> list[str]:
         *(f"person {p.username}" for p in DEMO_PEOPLE),
         *(f"contract {c.reference}" for c in demo_contracts(day)),
         *(f"service levels {reference}" for reference in service_level_references(day)),
+        *(f"invoices {reference}" for reference in invoicing_references(day)),
         SAVE_STEP,
     ]
 
@@ -154,6 +163,7 @@ def load_demo(
         service_levels = stage_service_levels(
             session, actor=actor, people=people, as_of=day, report=report
         )
+        invoicing = stage_invoicing(session, actor=actor, people=people, as_of=day, report=report)
     except Exception:
         session.rollback()
         raise
@@ -171,4 +181,9 @@ def load_demo(
         measurements=service_levels.measurements,
         exclusions=service_levels.exclusions,
         credits=service_levels.credits,
+        index_values=invoicing.index_values,
+        volumes=invoicing.volumes,
+        invoices=invoicing.invoices,
+        findings=invoicing.findings,
+        disputes=invoicing.disputes,
     )

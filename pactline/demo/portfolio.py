@@ -13,7 +13,9 @@ whatever the day of the month (tests/demo checks it across many load days).
 
 Nine contracts that have run long enough also carry a service_levels section
 (SERVICE_LEVELS below, every credit model on both sides of the table);
-pactline.demo.service_levels writes the months of measurements they are judged on.
+pactline.demo.service_levels writes the months of measurements they are judged on. Five carry
+a charges section (pactline.demo.charges), and pactline.demo.invoices writes their volumes,
+index values and a year or more of invoices.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pactline.demo.charges import charges_section
 from pactline.engine.calendars import add_months
 from pactline.engine.money import quantize_money
 
@@ -1449,6 +1452,9 @@ def _document(
     service_levels = _service_levels(spec, annual, party.currency)
     if service_levels is not None:
         document["service_levels"] = service_levels
+    charges = charges_section(spec.key, start)
+    if charges is not None:
+        document["charges"] = charges
     return document
 
 

@@ -276,14 +276,9 @@ PLANS: tuple[ContractPlan, ...] = (
             ),
         ),
         credits=(
+            # Last month's credit is disputed (a dispute, pactline.demo.invoices) while the
+            # exclusion request waits.
             _agreed(-11, "maria.santos", "Accepted: repeat visits to the Ohio stores"),
-            CreditMove(
-                -1,
-                CreditStatus.DISPUTED,
-                "maria.santos",
-                "Disputed until the exclusion request for the store power cut is decided: the "
-                "outage was caused by Wingtip's contractor",
-            ),
         ),
     ),
     ContractPlan(

@@ -1,11 +1,11 @@
-"""The demo portfolio: what it contains, that it always has deadlines coming up whatever the
-load day, that its service levels tell a realistic story, and that loading it is one
-deterministic, all-or-nothing transaction."""
+"""Loading the demo portfolio: into an empty database only, as one deterministic,
+all-or-nothing transaction, with deadlines coming up and the same story whatever the load day.
+What the loaded demo contains is read in test_portfolio.py and test_invoices.py."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -13,44 +13,30 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from pactline.contracts import queries, rules
+from pactline.contracts import queries
 from pactline.contracts.models import Contract
-from pactline.contracts.schemas import ContractFilters
-from pactline.core.audit import AuditEvent
 from pactline.core.errors import Conflict
+from pactline.demo import invoices as demo_invoices
 from pactline.demo import loader, portfolio
 from pactline.demo import service_levels as demo_sl
-from pactline.demo.loader import DEMO_PEOPLE, demo_steps, is_empty, load_demo
+from pactline.demo.loader import DEMO_PEOPLE, demo_steps, is_empty
 from pactline.demo.portfolio import DemoContract, demo_contracts
-from pactline.engine.dates import ContractEvents, KeyDates
-from pactline.engine.service_levels import Period
-from pactline.service_levels import queries as sl_queries
-from pactline.service_levels import rules as sl_rules
-from pactline.service_levels.enums import CreditStatus, ExclusionStatus
-from pactline.service_levels.models import Measurement, PeriodCredit
+from pactline.engine.dates import ContractEvents
+from pactline.engine.invoice_checks import FindingType
+from pactline.invoices.models import Finding, Invoice
+from pactline.service_levels.enums import CreditStatus
+from pactline.service_levels.models import Measurement
 from pactline.terms import TermsDocument, validate_terms_data
 from pactline.terms.keydates import document_key_dates
 from pactline.users.models import User
-from pactline.users.principal import Principal
-
-# The holidays package knows India's holidays only up to 2035, and key dates load calendars
-# twelve years ahead; the warning is about years no demo date reaches.
-
-AS_OF = date(2026, 3, 15)
-ACTOR = Principal.system("demo-test")
-
-
-def load(session: Session, as_of: date = AS_OF, **kwargs: Any) -> loader.DemoSummary:
-    return load_demo(session, actor=ACTOR, as_of=as_of, **kwargs)
-
-
-def key_dates(contract: Contract, as_of: date = AS_OF) -> tuple[TermsDocument, KeyDates]:
-    version, dates = rules.contract_key_dates(contract, as_of)
-    return rules.document_of(version), dates
-
-
-def within_90_days(day: date | None, as_of: date = AS_OF) -> bool:
-    return day is not None and as_of <= day <= as_of + timedelta(days=90)
+from tests.demo.support import (
+    AS_OF,
+    load,
+    month,
+    sl_contracts,
+    stored_credits,
+    within_90_days,
+)
 
 
 def test_the_demo_loads_a_realistic_portfolio_into_an_empty_database(session: Session) -> None:
@@ -75,105 +61,12 @@ def test_the_demo_loads_a_realistic_portfolio_into_an_empty_database(session: Se
     assert all(c.annual_value is not None and c.tags for c in contracts)
 
 
-def test_the_demo_covers_every_renewal_kind_notice_unit_and_several_calendars(
-    session: Session,
-) -> None:
-    load(session)
-    documents = [key_dates(c)[0] for c in queries.all_contracts(session)]
-    assert {d.renewal.kind.value for d in documents} == {
-        "none",
-        "automatic",
-        "evergreen",
-        "optional",
-    }
-    assert {d.renewal.notice.unit.value for d in documents if d.renewal.notice} == {
-        "calendar_days",
-        "business_days",
-        "months",
-    }
-    calendars = {(d.calendar.country, d.calendar.subdivision) for d in documents if d.calendar}
-    assert {("GB", "ENG"), ("DE", "HE"), ("ES", "MD"), ("AU", "NSW"), ("IN", "KA")} <= calendars
-    assert {"US", "BR", "SG", "MX"} <= {country for country, _ in calendars}
-
-
-def test_the_demo_has_amendments_and_recorded_events(session: Session) -> None:
-    load(session)
-    contracts = queries.all_contracts(session)
-    amended = [c for c in contracts if len(c.versions) >= 2]
-    assert len(amended) >= 5
-    for contract in amended:
-        first, second = contract.versions[:2]
-        assert second.effective_on > first.effective_on
-        assert second.label != "Original agreement" and second.note
-        assert queries.version_diff(session, contract.id, 2)  # the amendment changes something
-    # One amendment is signed but takes effect only later.
-    assert any(c.versions[-1].effective_on > AS_OF for c in amended)
-    terminated = [c for c in contracts if c.terminated_on]
-    noticed = [c for c in contracts if c.notice_given_on]
-    exercised = [c for c in contracts if c.renewals_exercised]
-    assert len(terminated) >= 2 and all(c.termination_reason for c in terminated)
-    assert any(c.terminated_on and c.terminated_on > AS_OF for c in terminated)  # ahead
-    assert len(noticed) >= 2 and len(exercised) >= 1
-    audited = Counter(
-        session.scalars(
-            select(AuditEvent.action).where(AuditEvent.action.like("contracts.%"))
-        ).all()
-    )
-    assert audited["contracts.created"] == len(contracts)
-    assert audited["contracts.amended"] == sum(len(c.versions) - 1 for c in contracts)
-    assert audited["contracts.terminated"] == len(terminated)
-    assert audited["contracts.notice_given"] == len(noticed)
-    assert audited["contracts.renewed"] == len(exercised)
-
-
-def test_several_deadlines_and_expiries_fall_in_the_next_90_days(session: Session) -> None:
-    load(session)
-    rows = queries.portfolio(session, ContractFilters(), AS_OF)
-    deadlines = [r for r in rows if within_90_days(r.notice_deadline_on)]
-    assert len(deadlines) >= 3
-    statuses = Counter(r.status.value for r in rows)
-    assert statuses["expiring"] >= 3
-    assert {"active", "renewed", "terminated", "expired", "not_started"} <= set(statuses)
-    soon = queries.portfolio(session, ContractFilters(deadline_within_days=90), AS_OF)
-    assert len(soon) >= 6
-
-
-def test_every_owner_is_a_demo_person_and_every_contract_has_its_owners(
-    session: Session,
-) -> None:
-    load(session)
-    demo_names = {p.username for p in DEMO_PEOPLE}
-    for contract in queries.all_contracts(session):
-        owners = [contract.account_manager, contract.commercial_lead, contract.governance_lead]
-        assert all(o is not None for o in owners), contract.reference
-        assert {o.username for o in owners if o} <= demo_names, contract.reference
-    people = session.scalars(select(User).where(User.username.in_(demo_names))).all()
-    assert len(people) == len(DEMO_PEOPLE)
-    assert all(p.password_hash is None for p in people)  # nobody can sign in as a demo person
-
-
 def test_loading_twice_is_refused(session: Session) -> None:
     load(session)
     assert not is_empty(session)
     with pytest.raises(Conflict, match="already holds data"):
         load(session)
     assert session.scalar(select(func.count()).select_from(Contract)) == len(portfolio.SPECS)
-
-
-def test_loading_is_deterministic_and_counted_from_the_load_day(session: Session) -> None:
-    assert demo_contracts(AS_OF) == demo_contracts(AS_OF)
-    later = demo_contracts(AS_OF + timedelta(days=365))
-    assert [c.documents for c in later] != [c.documents for c in demo_contracts(AS_OF)]
-    load(session)
-    expected = {
-        c.reference: (c.documents[0]["term"]["start_on"], len(c.documents))
-        for c in demo_contracts(AS_OF)
-    }
-    loaded = {
-        c.reference: (key_dates(c)[0].term.start_on, len(c.versions))
-        for c in queries.all_contracts(session)
-    }
-    assert loaded == expected
 
 
 def test_progress_is_reported_per_person_and_per_contract(session: Session) -> None:
@@ -191,7 +84,7 @@ def test_the_load_commits_exactly_once(session: Session) -> None:
     assert commits == [1]
 
 
-@pytest.mark.parametrize("step", ["record_events", "stage_service_levels"])
+@pytest.mark.parametrize("step", ["record_events", "stage_service_levels", "stage_invoicing"])
 def test_a_failure_leaves_the_database_empty(
     session: Session, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
@@ -271,201 +164,49 @@ def test_any_load_day_has_deadlines_coming_up_and_consistent_events(as_of: date)
 # --- service levels -------------------------------------------------------------------------
 
 
-def month(offset: int, as_of: date = AS_OF) -> str:
-    """The period `offset` months from the load month, as YYYY-MM."""
-    return str(Period(as_of.year, as_of.month).shift(offset))
-
-
-def sl_contracts(session: Session, as_of: date = AS_OF) -> dict[str, Contract]:
-    """The demo contracts with service levels, by spec key."""
-    refs = portfolio.references(as_of)
-    by_reference = {c.reference: c for c in queries.all_contracts(session)}
-    return {plan.key: by_reference[refs[plan.key]] for plan in demo_sl.PLANS}
-
-
-def stored_credits(session: Session, contract: Contract) -> dict[str, PeriodCredit]:
-    return {c.period: c for c in sl_queries.list_credits(session, contract.id)}
-
-
-def test_the_service_level_contracts_have_eighteen_months_of_measurements(
-    session: Session,
-) -> None:
-    summary = load(session)
-    contracts = sl_contracts(session)
-    assert 8 <= len(contracts) <= 10
-    assert {c.our_role for c in contracts.values()} == {"customer", "supplier"}
-    models = set()
-    full = 0
-    for key, contract in contracts.items():
-        assert contract.terminated_on is None, key
-        start = key_dates(contract)[0].term.start_on
-        ran = (AS_OF.year - start.year) * 12 + AS_OF.month - start.month
-        months = [month(n) for n in range(-min(ran, 18), 0)]
-        measured = {m.period for m in sl_queries.list_measurements(session, contract.id)}
-        assert sorted(measured) == months, key
-        assert sorted(stored_credits(session, contract)) == months, key
-        full += len(months) == 18
-        for version in contract.versions:  # every version has the section, at annual / 12
-            document = rules.document_of(version)
-            assert document.service_levels is not None and document.service_levels.charge_base
-            annual = document.contract.values.annual if document.contract.values else None
-            assert annual is not None
-            base = document.service_levels.charge_base.amount
-            assert abs(base * 12 - annual) < Decimal("0.12"), key
-            models |= {m.credit.model.value for m in document.service_levels.measures if m.credit}
-    assert len(contracts["nw-msa"].versions) >= 2  # amended: the section is on both versions
-    assert full >= 6  # most have run at least 18 months; the younger ones since they started
-    assert models == {
-        "pool_allocation",
-        "percent_of_charges",
-        "shortfall",
-        "per_step",
-        "banded",
-        "service_points",
-        "day_equivalent",
-        "escalating",
-    }
-    assert summary.measurements == session.scalar(select(func.count()).select_from(Measurement))
-    assert summary.credits == session.scalar(select(func.count()).select_from(PeriodCredit))
-    assert summary.exclusions == 2
-    # Mostly met: misses are the exception.
-    results = [c.result for c in session.scalars(select(PeriodCredit))]
-    cells = [m for r in results for m in r["service_levels"] if m["type"] == "critical"]
-    met = sum(m["status"] == "met" for m in cells)
-    assert 0.9 < met / len(cells) < 1
-
-
-def test_the_demo_shows_a_repeat_failure_a_missing_report_and_an_earnback(
-    session: Session,
-) -> None:
-    load(session)
-    contracts = sl_contracts(session)
-
-    def statuses(key: str, measure_id: str) -> dict[str, str]:
-        return {
-            period: next(m for m in c.result["service_levels"] if m["id"] == measure_id)["status"]
-            for period, c in stored_credits(session, contracts[key]).items()
-        }
-
-    # Contoso's payment cycle time fails three months running and the credit escalates.
-    payments = statuses("co-msa", "payment_cycle_time")
-    assert [payments[month(n)] for n in (-10, -9, -8, -7, -6)] == [
-        "met",
-        "minimum_miss",
-        "minimum_miss",
-        "minimum_miss",
-        "met",
-    ]
-    contoso = stored_credits(session, contracts["co-msa"])
-    # 1%, 1%, then 2% of the month's charges.
-    assert contoso[month(-7)].amount > contoso[month(-8)].amount == contoso[month(-9)].amount
-    assert {f["kind"] for f in contoso[month(-7)].result["red_flags"]} == {"repeated_defaults"}
-    # Northwind's service desk did not report first-time fix one month: deemed failed.
-    desk = statuses("nw-sow-desk", "first_time_fix")
-    assert desk[month(-11)] == "not_reported"
-    assert stored_credits(session, contracts["nw-sow-desk"])[month(-11)].amount > 0
-    # Tailspin earns the backup credit back; a repeat platform failure loses one window.
-    tailspin = stored_credits(session, contracts["ts-msa"])
-    decisions = [d for c in tailspin.values() for d in c.result["earnback"]]
-    earned = {
-        (d["measure"], d["failure_period"]) for d in decisions if d["outcome"] == "earned_back"
-    }
-    lost = {(d["measure"], d["failure_period"]) for d in decisions if d["outcome"] == "lost"}
-    assert ("backup_success", month(-12)) in earned
-    assert ("platform_availability", month(-4)) in earned
-    assert lost == {("platform_availability", month(-5))}
-    held = tailspin[month(-12)].result["service_credits"]
-    assert Decimal(held["deferred"]) == tailspin[month(-12)].amount > 0
-    assert Decimal(held["payable"]) == 0
-
-
-def test_one_exclusion_is_approved_by_a_second_person_and_one_waits(session: Session) -> None:
-    load(session)
-    contracts = sl_contracts(session)
-    roles = {p.full_name: p.role.value for p in DEMO_PEOPLE}
-    exclusions = sl_queries.list_exclusions(session)
-    approved = [e for e in exclusions if e.status == ExclusionStatus.APPROVED.value]
-    pending = [e for e in exclusions if e.status == ExclusionStatus.REQUESTED.value]
-    assert len(approved) == len(pending) == 1
-    (done,), (waiting,) = approved, pending
-    assert done.contract_id == contracts["nw-msa"].id and done.period == month(-9)
-    assert done.reason and done.evidence and done.decision_note
-    assert done.decided_by and done.decided_by != done.requested_by  # four eyes
-    assert (roles[done.requested_by], roles[done.decided_by]) == ("delivery", "governance")
-    assert done.decided_at is not None and done.requested_at < done.decided_at
-    # The exclusion turns a minimum-level miss into a met month: no credit.
-    northwind = stored_credits(session, contracts["nw-msa"])[month(-9)]
-    availability = next(
-        m for m in northwind.result["service_levels"] if m["id"] == "core_availability"
-    )
-    assert (availability["status"], availability["actual"]) == ("met", "99.93")
-    assert northwind.amount == 0
-    # The pending one is for last month, and the month's credit is disputed meanwhile.
-    assert waiting.contract_id == contracts["wt-msa"].id and waiting.period == month(-1)
-    assert roles[waiting.requested_by] == "delivery" and waiting.decided_by is None
-    wingtip = stored_credits(session, contracts["wt-msa"])[month(-1)]
-    assert wingtip.status == CreditStatus.DISPUTED.value and wingtip.note
-    audited = Counter(
-        session.scalars(
-            select(AuditEvent.action).where(AuditEvent.action.like("service_levels.exclusion_%"))
-        ).all()
-    )
-    assert audited == {
-        "service_levels.exclusion_requested": 2,
-        "service_levels.exclusion_approved": 1,
-    }
-
-
-def test_credits_move_along_their_lifecycle_and_every_move_is_audited(session: Session) -> None:
-    load(session)
-    credits = list(session.scalars(select(PeriodCredit)))
-    by_status = Counter(c.status for c in credits)
-    assert set(by_status) == {s.value for s in CreditStatus}
-    assert by_status["agreed"] >= 5
-    (applied,) = [c for c in credits if c.status == CreditStatus.APPLIED.value]
-    assert applied.invoice_reference and applied.invoice_reference.startswith("NWN-INV-")
-    assert all(c.note for c in credits if c.status == CreditStatus.DISPUTED.value)
-    assert all(c.amount > 0 for c in credits if c.status != CreditStatus.COMPUTED.value)
-    moves = [move for plan in demo_sl.PLANS for move in plan.credits]
-    audited = Counter(
-        session.scalars(
-            select(AuditEvent.action).where(AuditEvent.action.like("service_levels.credit_%"))
-        ).all()
-    )
-    assert audited == Counter(f"service_levels.credit_{m.status.value}" for m in moves)
-    imports = session.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(AuditEvent.action == "service_levels.measurements_imported")
-    )
-    evaluations = session.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(AuditEvent.action == "service_levels.evaluated")
-    )
-    assert imports == evaluations == len(demo_sl.PLANS)
-
-
-def test_every_stored_credit_equals_a_fresh_replay(session: Session) -> None:
-    load(session)
-    for key, contract in sl_contracts(session).items():
-        stored = stored_credits(session, contract)
-        results = sl_rules.replay(session, contract, Period.parse(max(stored)))
-        assert [str(r.period) for r in results] == sorted(stored), key
-        for result in results:
-            credit = stored[str(result.period)]
-            assert credit.result == result.to_dict(), (key, credit.period)
-            assert credit.amount == result.service_credits.total
-        scorecard = sl_queries.scorecard(session, contract.id)
-        assert scorecard.problem is None, key
-
-
 @pytest.mark.parametrize("as_of", [date(2026, 1, 31), date(2028, 2, 29)], ids=str)
-def test_the_service_levels_load_on_any_day(session: Session, as_of: date) -> None:
+def test_the_service_levels_and_invoices_load_on_any_day(
+    session: Session, monkeypatch: pytest.MonkeyPatch, as_of: date
+) -> None:
+    planted: list[demo_invoices.InvoicingLoaded] = []
+    stage = demo_invoices.stage_invoicing
+
+    def capture(*args: Any, **kwargs: Any) -> demo_invoices.InvoicingLoaded:
+        planted.append(stage(*args, **kwargs))
+        return planted[-1]
+
+    monkeypatch.setattr(loader, "stage_invoicing", capture)
     summary = load(session, as_of=as_of)
     assert summary.credits == sum(len(demo_sl.measured_months(p)) for p in demo_sl.PLANS)
     tailspin = stored_credits(session, sl_contracts(session, as_of)["ts-msa"])
     assert tailspin[month(-12, as_of)].status == CreditStatus.EARNED_BACK.value
+    # Every planted error, and nothing else, is found whatever the day; the amounts are those
+    # of any other day (tests/demo/test_invoices.py lists them for one).
+    found = {
+        (number, kind, line, amount)
+        for number, kind, line, amount in session.execute(
+            select(Invoice.number, Finding.type, Finding.line_number, Finding.amount).join(
+                Invoice, Invoice.id == Finding.invoice_id
+            )
+        )
+    }
+    assert found == {(p.invoice, p.type.value, p.line_number, p.amount) for p in planted[0].planted}
+    assert {kind for _, kind, _, _ in found} == {kind.value for kind in FindingType}
+    assert sorted(amount for *_, amount in found) == PLANTED_AMOUNTS
+    assert summary.invoices == session.scalar(select(func.count()).select_from(Invoice))
+
+
+PLANTED_AMOUNTS = sorted(
+    Decimal(amount)
+    for amount in (
+        *("3074.80", "420.00", "202966.94", "720.00", "3840.00"),  # Northwind network
+        *("18500.00", "1500.00"),  # Northwind MPLS
+        *("360.00", "1240.00", "3360.00", "480.00"),  # Fabrikam
+        *("165000.00", "3780.00", "4320.00"),  # Woodgrove
+        *("-1430.00", "-1824.00"),  # Wingtip (we are the supplier)
+    )
+)
+"""The amounts of the planted findings, the same on any load day."""
 
 
 @pytest.mark.parametrize("as_of", LOAD_DAYS, ids=str)
