@@ -23,6 +23,8 @@ from pactline.core.errors import PactlineError
 from pactline.web import calendar as web_calendar
 from pactline.web import commercials as web_commercials
 from pactline.web import contracts as web_contracts
+from pactline.web import disputes as web_disputes
+from pactline.web import invoices as web_invoices
 from pactline.web import routes as web_routes
 from pactline.web import service_levels as web_service_levels
 from pactline.web.auth import LoginRequired, load_user_for_page
@@ -165,6 +167,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(web_contracts.router, include_in_schema=False)
     app.include_router(web_service_levels.router, include_in_schema=False)
     app.include_router(web_commercials.router, include_in_schema=False)
+    app.include_router(web_invoices.router, include_in_schema=False)
+    app.include_router(web_disputes.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -106,3 +108,26 @@ def disputes_of_finding(session: Session, finding_id: int) -> list[DisputeRead]:
     """The disputes about one finding (the invoice page shows them on its line)."""
     rows = session.scalars(select(Dispute).where(Dispute.finding_id == finding_id))
     return [dispute_read(session, d) for d in rows]
+
+
+@dataclass(frozen=True)
+class SubjectPlace:
+    """Where a dispute's subject is shown: the invoice (and line) of a finding, or the month of
+    a service credit. None where the subject is gone."""
+
+    invoice_id: int | None = None
+    line_number: int | None = None
+    period: str | None = None
+
+
+def subject_place(session: Session, dispute: DisputeRead) -> SubjectPlace:
+    """The invoice and line of a disputed finding, or the month of a disputed credit."""
+    if dispute.finding_id is not None:
+        finding = session.get(Finding, dispute.finding_id)
+        if finding is not None:
+            return SubjectPlace(invoice_id=finding.invoice_id, line_number=finding.line_number)
+    if dispute.credit_id is not None:
+        credit = session.get(PeriodCredit, dispute.credit_id)
+        if credit is not None:
+            return SubjectPlace(period=credit.period)
+    return SubjectPlace()

@@ -13,11 +13,12 @@ from starlette.responses import Response
 
 from pactline.commercials import queries, service
 from pactline.contracts import queries as contract_queries
+from pactline.core import clock
 from pactline.core.errors import ValidationFailed
 from pactline.core.http import SessionDep
 from pactline.users.enums import Permission
 from pactline.users.principal import Principal
-from pactline.web import forms
+from pactline.web import charts, forms
 from pactline.web.auth import WebPrincipal, csrf_protect
 from pactline.web.contracts import contract_context
 from pactline.web.templating import render
@@ -141,6 +142,10 @@ def _volumes_page(
     ctx.update(
         {
             "grid": queries.volume_grid(session, contract_id),
+            "baseline_charts": [
+                {"series": series, "chart": charts.baseline_chart(series)}
+                for series in queries.volume_baselines(session, contract_id, clock.today())
+            ],
             "has_charges": queries.has_charges(record),
             "can_import": principal.can(Permission.COMMERCIALS_WRITE),
             "import_problems": [],

@@ -7,14 +7,13 @@ key dates of a contract) render only that block when the request comes from HTMX
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path, PurePath
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import yaml
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -40,6 +39,7 @@ from pactline.core.errors import Conflict, NotFound, PactlineError, ValidationFa
 from pactline.core.exports import XLSX_TYPE
 from pactline.core.http import SessionDep
 from pactline.core.pagination import MAX_LIMIT, Page, PageParams
+from pactline.invoices import queries as invoice_queries
 from pactline.service_levels import queries as service_level_queries
 from pactline.terms import NonBusinessDay, NoticeGivenBy, NoticeUnit, RenewalKind, dump_terms
 from pactline.users import audit_queries
@@ -96,12 +96,6 @@ def _parse_date(value: str | None) -> date | None:
         return date.fromisoformat(value.strip()) if value and value.strip() else None
     except ValueError:
         return None
-
-
-def _attachment(filename: str) -> str:
-    """A Content-Disposition header that downloads under `filename` in every browser."""
-    plain = re.sub(r"[^A-Za-z0-9._()+-]+", "_", filename).strip("_") or "download"
-    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _usernames(session: SessionDep) -> list[str]:
@@ -243,7 +237,7 @@ def export_csv(request: Request, session: SessionDep, principal: WebPrincipal) -
     return Response(
         export.to_csv(rows),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": _attachment(f"pactline-portfolio-{today}.csv")},
+        headers={"Content-Disposition": forms.attachment(f"pactline-portfolio-{today}.csv")},
     )
 
 
@@ -255,7 +249,7 @@ def export_xlsx(request: Request, session: SessionDep, principal: WebPrincipal) 
     return Response(
         export.to_xlsx(rows, as_of=today),
         media_type=XLSX_TYPE,
-        headers={"Content-Disposition": _attachment(f"pactline-portfolio-{today}.xlsx")},
+        headers={"Content-Disposition": forms.attachment(f"pactline-portfolio-{today}.xlsx")},
     )
 
 
@@ -700,6 +694,7 @@ def contract_context(
         "latest": max(contract.versions, key=lambda v: v.number),
         "has_service_levels": service_level_queries.has_service_levels(record),
         "has_charges": commercial_queries.has_charges(record),
+        "invoice_count": invoice_queries.count_invoices(session, contract_id),
         "error": None,
         **extra,
     }
@@ -961,6 +956,9 @@ def _terms_page(
     **extra: Any,
 ) -> Response:
     ctx = contract_context(session, principal, contract_id, "terms")
+    version = rules.version_in_force(queries.get_contract(session, contract_id), ctx["today"])
+    ctx["charges_version"] = version
+    ctx["charges"] = rules.document_of(version).charges
     ctx.setdefault("amend_problems", [])
     ctx.setdefault("text", "")
     ctx.update(extra)
@@ -1060,7 +1058,7 @@ def download_version(
     return Response(
         version.source_text.encode(),
         media_type=f"{media}; charset=utf-8",
-        headers={"Content-Disposition": _attachment(filename)},
+        headers={"Content-Disposition": forms.attachment(filename)},
     )
 
 
@@ -1141,7 +1139,7 @@ def download_document(
     return FileResponse(
         path,
         media_type=document.content_type,
-        headers={"Content-Disposition": _attachment(document.filename)},
+        headers={"Content-Disposition": forms.attachment(document.filename)},
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePath
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Request, UploadFile
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from pactline.core.errors import PactlineError
+from pactline.core.errors import PactlineError, ValidationFailed
 
 
 def is_partial(request: Request) -> bool:
@@ -55,3 +58,27 @@ def model_errors(exc: ValidationError) -> dict[str, str]:
         name = str(error["loc"][0]) if error["loc"] else ""
         fields.setdefault(name, error["msg"].removeprefix("Value error, "))
     return fields
+
+
+def upload(file: UploadFile | None, limit: int) -> tuple[str, bytes]:
+    """The chosen file's name and content, read up to one byte past ``limit`` so the service
+    can refuse a file that is too large; the browser sends an empty part for no file."""
+    if file is None:
+        return "", b""
+    return PurePath(file.filename or "").name, file.file.read(limit + 1)
+
+
+def no_file(what: str = "a CSV or XLSX file") -> ValidationFailed:
+    """The error of an import form sent without a file."""
+    return ValidationFailed(
+        f"choose {what}",
+        details=[
+            {"file": None, "row": None, "field": "file", "message": f"choose {what} to import"}
+        ],
+    )
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition header that downloads under `filename` in every browser."""
+    plain = re.sub(r"[^A-Za-z0-9._()+-]+", "_", filename).strip("_") or "download"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"

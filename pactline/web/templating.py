@@ -16,6 +16,7 @@ from pactline import __version__
 from pactline.users.enums import ROLE_LABELS, Permission, Role
 from pactline.users.principal import Principal
 from pactline.web.auth import CSRF_FIELD, csrf_token
+from pactline.web.charts import month_label, whole
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -35,7 +36,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("obligations", "Obligations", None),
     NavItem("service_levels", "Service levels", "/service-levels"),
     NavItem("commercials", "Commercials", "/commercials"),
-    NavItem("invoices", "Invoices", None),
+    NavItem("invoices", "Invoices", "/invoices"),
+    NavItem("leakage", "Leakage", "/leakage"),
+    NavItem("disputes", "Disputes", "/disputes"),
     NavItem("governance", "Governance", None),
     NavItem("health", "Health", None),
 )
@@ -107,6 +110,31 @@ def _status_badge(value: object) -> str:
     return _STATUS_BADGES.get(str(getattr(value, "value", value)), "")
 
 
+_FINDING_BADGES = {
+    "open": "badge-warn",
+    "disputed": "badge-bad",
+    "accepted": "badge-info",
+    "recovered": "badge-ok",
+    "dismissed": "badge-muted",
+}
+_DISPUTE_BADGES = {
+    "open": "badge-warn",
+    "escalated": "badge-bad",
+    "resolved": "badge-ok",
+    "withdrawn": "badge-muted",
+}
+
+
+def _finding_badge(value: object) -> str:
+    """The badge class of an invoice finding's status."""
+    return _FINDING_BADGES.get(str(getattr(value, "value", value)), "")
+
+
+def _dispute_badge(value: object) -> str:
+    """The badge class of a dispute's status."""
+    return _DISPUTE_BADGES.get(str(getattr(value, "value", value)), "")
+
+
 def _filesize(value: int | None) -> str:
     if value is None:
         return "—"
@@ -116,6 +144,18 @@ def _filesize(value: int | None) -> str:
             return f"{int(size):,} bytes" if unit == "bytes" else f"{size:,.1f} {unit}"
         size /= 1024
     return f"{value} bytes"  # pragma: no cover - the loop always returns
+
+
+def _number(value: Decimal | str | None) -> str:
+    """A quantity, rate or volume as people write it: "2,080", "0.2", "—" for none."""
+    if value is None or value == "":
+        return "—"
+    return whole(Decimal(value))
+
+
+def _month_label(value: str | None) -> str:
+    """ "2026-04" -> "Apr 2026"."""
+    return month_label(value) if value else "—"
 
 
 def _short_hash(value: str | None, length: int = 12) -> str:
@@ -132,8 +172,12 @@ templates.env.filters.update(
     words=_words,
     label=_label,
     status_badge=_status_badge,
+    finding_badge=_finding_badge,
+    dispute_badge=_dispute_badge,
     filesize=_filesize,
     short_hash=_short_hash,
+    number=_number,
+    month_label=_month_label,
 )
 templates.env.globals.update(
     version=__version__,

@@ -8,11 +8,13 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy.orm import Session
 
 from pactline.app import create_app
 from pactline.core import migrate
@@ -34,15 +36,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def serving(data_dir: Path, seed: Callable[[Session], object]) -> Iterator[str]:
+    """A server on a free port over a fresh SQLite file in ``data_dir``, with the admin and
+    whatever ``seed`` adds (committed); yields its base URL."""
     settings = Settings(env=Environment.TEST, data_dir=data_dir, secret_key=TEST_SECRET)
     database = Database(settings.effective_database_url)
     migrate.upgrade(database.engine)
     with session_scope(database.sessionmaker) as session:
         service.ensure_admin(session, password=ADMIN_PASSWORD)
-        loader.load_demo(session, actor=Principal.system("e2e"))
+        seed(session)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -56,10 +59,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    database.dispose()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        database.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server with the demo portfolio."""
+    with serving(
+        tmp_path_factory.mktemp("e2e"),
+        lambda session: loader.load_demo(session, actor=Principal.system("e2e")),
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

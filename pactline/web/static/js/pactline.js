@@ -40,3 +40,12 @@ document.addEventListener("htmx:configRequest", (event) => {
     if (data.getAll(key).every((value) => value === "")) data.delete(key);
   });
 });
+
+// Invoices: a link to a finding (#finding-12) opens its details, so the explanation shows.
+function openTargetDetails() {
+  const id = decodeURIComponent(window.location.hash.slice(1));
+  const target = id && document.getElementById(id);
+  if (target && target.tagName === "DETAILS") target.open = true;
+}
+window.addEventListener("hashchange", openTargetDetails);
+document.addEventListener("DOMContentLoaded", openTargetDetails);
