@@ -254,7 +254,8 @@ def set_finding_status_command(
         str | None, typer.Option("--reason", help="Why (required to dismiss)")
     ] = None,
 ) -> None:
-    """Move a finding on: disputed, accepted, recovered, dismissed (--reason) or open again."""
+    """Move a finding on: accepted, recovered, dismissed (--reason) or open again; in and
+    out of disputed it moves only with `pactline disputes`."""
     with db_session() as session:
         finding = service.set_finding_status(
             session,
@@ -346,8 +347,9 @@ def leakage_command(
             return format_money(amount, currency)
 
         console.print(
-            f"\n[bold]{block.currency}[/]: {money(block.open_amount)} at stake in "
-            f"{block.open_findings} findings ({listed}) · unresolved "
+            f"\n[bold]{block.currency}[/]: {money(block.amount)} at stake in "
+            f"{block.findings} findings ({listed}; claims {money(block.claims_amount)}, leads "
+            f"{money(block.leads_amount)}) · unresolved "
             f"{money(block.unresolved_amount)} · recovered {money(block.recovered_amount)} · "
             f"dismissed {money(block.dismissed_amount)} · in our favour "
             f"{money(block.in_our_favour_amount)}"

@@ -149,9 +149,26 @@ def version_in_force(contract: Contract, as_of: date) -> TermsVersion:
     return chosen
 
 
+_DOCUMENTS: dict[str, TermsDocument] = {}
+_DOCUMENTS_KEPT = 256
+
+
 def document_of(version: TermsVersion) -> TermsDocument:
-    """The validated terms document stored in a version."""
-    return TermsDocument.model_validate(version.document)
+    """The validated terms document stored in a version.
+
+    Validating a document is the slow part of pricing a month, and a stored version never
+    changes (an amendment is a new version), so documents are kept by their checksum: the
+    same text always validates to the same frozen document.
+    """
+    key = version.sha256
+    document = _DOCUMENTS.get(key) if key else None
+    if document is None:
+        document = TermsDocument.model_validate(version.document)
+        if key:
+            if len(_DOCUMENTS) >= _DOCUMENTS_KEPT:
+                _DOCUMENTS.clear()
+            _DOCUMENTS[key] = document
+    return document
 
 
 def events_of(contract: Contract) -> ContractEvents:

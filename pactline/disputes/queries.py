@@ -14,6 +14,8 @@ from pactline.core.errors import NotFound
 from pactline.disputes.enums import DisputeOutcome, DisputeStatus, DisputeSubject
 from pactline.disputes.models import Dispute
 from pactline.disputes.schemas import DisputeRead
+from pactline.engine.invoice_checks import FindingType
+from pactline.invoices.enums import FINDING_LABELS
 from pactline.invoices.models import Finding
 from pactline.service_levels.models import PeriodCredit
 
@@ -31,9 +33,8 @@ def _subject_label(session: Session, dispute: Dispute) -> str:
         finding = session.get(Finding, dispute.finding_id)
         if finding is not None:
             line = f", line {finding.line_number}" if finding.line_number else ""
-            return (
-                f"finding {finding.id} ({finding.type}) on invoice {finding.invoice.number}{line}"
-            )
+            label = FINDING_LABELS[FindingType(finding.type)].lower()
+            return f"finding {finding.id} ({label}) on invoice {finding.invoice.number}{line}"
     if dispute.credit_id is not None:
         credit = session.get(PeriodCredit, dispute.credit_id)
         if credit is not None:

@@ -41,6 +41,15 @@ FINDING_TRANSITIONS: dict[FindingStatus, frozenset[FindingStatus]] = {
 }
 """Which moves are allowed; anything else is refused with the allowed next steps."""
 
+
+def manual_moves(status: FindingStatus) -> frozenset[FindingStatus]:
+    """The moves a person makes on a finding directly: every allowed one except in and out of
+    disputed, which only a dispute makes (opening it, resolving or withdrawing it)."""
+    if status is FindingStatus.DISPUTED:
+        return frozenset()
+    return FINDING_TRANSITIONS[status] - {FindingStatus.DISPUTED}
+
+
 UNRESOLVED = frozenset({FindingStatus.OPEN, FindingStatus.DISPUTED, FindingStatus.ACCEPTED})
 """Findings whose money is still at stake."""
 

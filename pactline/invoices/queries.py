@@ -18,6 +18,7 @@ from pactline.invoices import rules
 from pactline.invoices.enums import FINDING_LABELS, LEADS, UNRESOLVED, FindingStatus
 from pactline.invoices.models import Finding, Invoice
 from pactline.invoices.schemas import (
+    CreditDueRead,
     FindingRead,
     InvoiceLineRead,
     InvoiceRead,
@@ -197,6 +198,7 @@ class _Block:
     totals: dict[FindingStatus, Decimal] = field(default_factory=dict)
     findings: int = 0
     amount: Decimal = ZERO
+    leads: Decimal = ZERO
     in_our_favour: Decimal = ZERO
     groups: dict[str, dict[str, _Group]] = field(
         default_factory=lambda: {name: {} for name in _GROUPINGS}
@@ -249,6 +251,8 @@ def leakage(
         block.findings += 1
         block.amount += at_stake
         kind = FindingType(finding.type)
+        if kind in LEADS:
+            block.leads += at_stake
         region = contract.region.name if contract.region else "(no region)"
         keys = {
             "type": (kind.value, FINDING_LABELS[kind]),
@@ -267,8 +271,10 @@ def leakage(
         currencies=[
             LeakageCurrency(
                 currency=currency,
-                open_amount=block.amount,
-                open_findings=block.findings,
+                amount=block.amount,
+                findings=block.findings,
+                claims_amount=block.amount - block.leads,
+                leads_amount=block.leads,
                 unresolved_amount=sum((block.totals.get(s, ZERO) for s in UNRESOLVED), ZERO),
                 recovered_amount=block.totals.get(FindingStatus.RECOVERED, ZERO),
                 dismissed_amount=block.totals.get(FindingStatus.DISMISSED, ZERO),
@@ -335,7 +341,12 @@ def statement_read(session: Session, contract_id: int, period: Period) -> Statem
         index_values=dict(sorted(inputs.index_series.items())),
         fx_rate=inputs.fx_rate,
         credits_due=[
-            f"{credit.description or credit.id}: {credit.amount}"
+            CreditDueRead(
+                id=credit.id,
+                description=credit.description,
+                earned_in=credit.earned_in.start_on.strftime("%Y-%m"),
+                amount=credit.amount,
+            )
             for credit in inputs.service_credits
         ],
     )

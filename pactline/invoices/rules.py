@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pactline.commercials.files import billing_period
-from pactline.commercials.rules import charges_in_force, stored_inputs
+from pactline.commercials.rules import charges_in_force, stored_inputs, term_months
 from pactline.contracts.models import Contract, TermsVersion
 from pactline.contracts.rules import document_of
 from pactline.core import clock
@@ -94,6 +94,12 @@ def period_statement(session: Session, contract: Contract, period: Period) -> Pe
     """The statement the terms in force give for ``period``, from the stored volumes, index
     values and FX rates and the service credits due in it; a clear error when the terms have
     no charges or an input the terms need is not stored."""
+    outside = term_months(contract)(period)
+    if outside is not None:
+        raise ValidationFailed(
+            f"{contract.reference}: cannot price {period}: {outside}",
+            details=[{"file": None, "row": None, "field": "period", "message": outside}],
+        )
     charges = charges_in_force(contract, first_day(period))
     inputs = stored_inputs(session, contract, charges.terms, period)
     credits = credits_due(session, contract, period, charges.terms.credit_lag_periods)
@@ -185,6 +191,9 @@ def check_stored(session: Session, contract: Contract, row: Invoice) -> Checked:
 def statement_json(built: PeriodStatement) -> dict[str, Any]:
     """The statement as stored with an invoice's validation: lines, totals, terms version."""
     data = built.statement.to_dict()
+    lines: list[dict[str, Any]] = data["charges"]  # type: ignore[assignment]
+    for line, charge in zip(lines, built.statement.lines, strict=True):
+        line["description"] = charge.description
     data["period"] = str(built.period)
     data["terms_version"] = built.version.number
     data["flags"] = list(built.statement.flags)

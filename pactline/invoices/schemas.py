@@ -155,13 +155,19 @@ class LeakageCurrency(_Schema):
     """The leakage of one currency: totals by status, and open findings grouped four ways."""
 
     currency: str
-    open_amount: Decimal = Field(description="Sum of the open findings at stake for us")
-    open_findings: int
+    amount: Decimal = Field(
+        description="Money at stake for us in the findings of the statuses asked for (leakage)"
+    )
+    findings: int = Field(description="How many findings that amount adds up")
+    claims_amount: Decimal = Field(description="The part the terms prove (claims)")
+    leads_amount: Decimal = Field(
+        description="The part that is suspicion to review (leads: duplicates, unknown items)"
+    )
     unresolved_amount: Decimal = Field(description="Open, disputed and accepted")
     recovered_amount: Decimal
     dismissed_amount: Decimal
     in_our_favour_amount: Decimal = Field(
-        description="Open findings that are in our favour (not leakage; shown for honesty)"
+        description="Findings of those statuses that are in our favour (not leakage)"
     )
     by_type: list[LeakageRow]
     by_period: list[LeakageRow]
@@ -191,6 +197,15 @@ class StatementLineRead(_Schema):
     explanation: list[str]
 
 
+class CreditDueRead(_Schema):
+    """A service credit a statement applies: the month it was earned in and its amount."""
+
+    id: str
+    description: str
+    earned_in: str
+    amount: Decimal
+
+
 class StatementRead(_Schema):
     """A contract's statement for a month: every line explained, the totals, and the stored
     facts it was priced from."""
@@ -210,4 +225,4 @@ class StatementRead(_Schema):
     volumes: dict[str, Decimal] = Field(description="Stored volumes of the month, by item")
     index_values: dict[str, Decimal] = Field(description="Index values by month, if indexed")
     fx_rate: Decimal | None
-    credits_due: list[str] = Field(description="The service credits applied, in words")
+    credits_due: list[CreditDueRead] = Field(description="The service credits applied")

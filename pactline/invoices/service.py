@@ -16,12 +16,13 @@ from pactline.commercials.files import read_invoices
 from pactline.commercials.rules import check_size, refuse
 from pactline.contracts.queries import get_contract
 from pactline.core import audit
-from pactline.core.errors import Conflict
+from pactline.core.errors import Conflict, ValidationFailed
 from pactline.invoices import queries, staging
 from pactline.invoices.enums import (
     FindingStatus,
     InvoicesAction,
     InvoiceSource,
+    manual_moves,
 )
 from pactline.invoices.schemas import (
     FindingRead,
@@ -140,10 +141,26 @@ def delete_invoice(
 def set_finding_status(
     session: Session, *, actor: Principal, finding_id: int, data: FindingStatusChange
 ) -> FindingRead:
-    """Move a finding on (open → disputed | accepted | dismissed, accepted → recovered, …);
-    dismissing needs a reason. Disputes move it themselves when one is opened or resolved."""
+    """Move a finding on (open → accepted | dismissed, accepted → recovered, dismissed →
+    open); dismissing needs a reason. In and out of disputed it moves only with a dispute."""
     actor.require(Permission.INVOICES_WRITE)
     finding = queries.get_finding(session, finding_id)
+    current = FindingStatus(finding.status)
+    if data.status not in manual_moves(current) and FindingStatus.DISPUTED in (
+        data.status,
+        current,
+    ):
+        # A dispute carries the positions, the amount and the outcome; the finding moves with
+        # it, so a disputed finding never ends while its dispute is still open.
+        doing = (
+            "resolve or withdraw its dispute"
+            if current is FindingStatus.DISPUTED
+            else "open a dispute over it (with our position)"
+        )
+        raise ValidationFailed(
+            f"finding {finding.id} moves in and out of disputed with a dispute: {doing}",
+            details=[{"field": "status", "message": "use the dispute"}],
+        )
     staging.change_finding_status(finding, data.status, data.reason, actor.display_name)
     staging.audit_finding_status(session, actor, finding, data.reason)
     session.commit()

@@ -12,7 +12,7 @@ from pactline.contracts.models import Contract
 from pactline.core import audit, clock
 from pactline.core.errors import NotFound, ValidationFailed
 from pactline.engine.invoice_checks import Invoice as EngineInvoice
-from pactline.engine.money import plain_number
+from pactline.engine.money import minor_unit, plain_number
 from pactline.invoices import rules
 from pactline.invoices.enums import (
     FINDING_TRANSITIONS,
@@ -84,7 +84,7 @@ def stage_invoices(
             )
         )
     )
-    problems = [
+    problems: list[dict[str, object]] = [
         {
             "file": source_name,
             "row": None,
@@ -95,6 +95,7 @@ def stage_invoices(
         for number in numbers
         if number in stored
     ]
+    problems += _precision_problems(invoices, source_name)
     if problems:
         raise ValidationFailed(f"{source_name}: {problems[0]['message']}", details=problems)
     now = clock.now()
@@ -172,3 +173,32 @@ def stage_validation(
     row.terms_version = checked.statement.version.number
     row.statement = rules.statement_json(checked.statement)
     return rules.merge_findings(row, checked.findings, actor_name)
+
+
+def _precision_problems(
+    invoices: Sequence[EngineInvoice], source_name: str
+) -> list[dict[str, object]]:
+    """Figures with more places than are stored: money beyond the currency's minor unit, a
+    quantity or price beyond six places. Files and JSON are read with these limits already;
+    this names the line for an invoice built in code (the demo, an integration)."""
+    problems: list[dict[str, object]] = []
+    for invoice in invoices:
+        money_places = minor_unit(invoice.currency)
+        for line in invoice.lines:
+            for name, value, places in (
+                ("amount", line.amount, money_places),
+                ("tax_amount", line.tax_amount, money_places),
+                ("quantity", line.quantity, 6),
+                ("unit_price", line.unit_price, 6),
+            ):
+                if value is not None and -value.as_tuple().exponent > places:  # type: ignore[operator]
+                    problems.append(
+                        {
+                            "file": source_name,
+                            "row": line.line_number,
+                            "field": name,
+                            "message": f"invoice {invoice.number} line {line.line_number}: "
+                            f"{name} must have at most {places} decimal places (found {value})",
+                        }
+                    )
+    return problems

@@ -29,7 +29,7 @@ from pactline.disputes import queries as dispute_queries
 from pactline.disputes.schemas import DisputeRead
 from pactline.engine.service_levels import Period
 from pactline.invoices import export, queries, service
-from pactline.invoices.enums import FINDING_TRANSITIONS, LEADS, FindingStatus
+from pactline.invoices.enums import FINDING_TRANSITIONS, LEADS, FindingStatus, manual_moves
 from pactline.invoices.schemas import (
     FindingRead,
     FindingStatusChange,
@@ -316,7 +316,7 @@ def _finding_view(
     """A finding with what the page offers on it: the moves the service's transitions allow
     (a finding no longer raised is kept for its history and offers none), and whether a
     dispute can be opened on it."""
-    allowed = FINDING_TRANSITIONS[finding.status] if finding.current else frozenset()
+    allowed = manual_moves(finding.status) if finding.current else frozenset()
     may_move = principal.can(Permission.INVOICES_WRITE)
     may_dispute = principal.can(Permission.DISPUTES_WRITE)
     moves = [
@@ -324,12 +324,16 @@ def _finding_view(
         for status, (label, style) in FINDING_ACTIONS.items()
         if status in allowed and may_move
     ]
-    can_dispute = FindingStatus.DISPUTED in allowed and may_dispute
+    can_dispute = (
+        finding.current and FindingStatus.DISPUTED in FINDING_TRANSITIONS[finding.status]
+    ) and may_dispute
     note = ""
     if not finding.current:
         note = "The checks no longer raise it; it is kept for its history."
     elif not moves and not can_dispute:
-        if not allowed:
+        if finding.status is FindingStatus.DISPUTED:
+            note = "In dispute: resolving or withdrawing the dispute moves the finding on."
+        elif not allowed:
             note = f"The finding is {finding.status.value}: it makes no further moves."
         else:
             note = (
@@ -644,17 +648,17 @@ def _currency_view(block: LeakageCurrency, findings: Sequence[FindingRead]) -> d
     )
     return {
         "block": block,
-        "types": _bars(block.by_type, currency, block.open_amount),
+        "types": _bars(block.by_type, currency, block.amount),
         "months": months,
-        "counterparties": _bars(block.by_counterparty, currency, block.open_amount),
-        "regions": _bars(block.by_region, currency, block.open_amount),
+        "counterparties": _bars(block.by_counterparty, currency, block.amount),
+        "regions": _bars(block.by_region, currency, block.amount),
         "contracts": [
             {
                 **bar,
                 "contract_id": contract_ids.get(bar["row"].key),
                 "title": bar["row"].label.removeprefix(bar["row"].key).strip(),
             }
-            for bar in _bars(block.by_contract, currency, block.open_amount)
+            for bar in _bars(block.by_contract, currency, block.amount)
         ],
         "largest": largest[:TOP_FINDINGS],
     }

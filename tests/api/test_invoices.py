@@ -93,7 +93,7 @@ def test_leakage_totals_and_exports_match_the_findings(
     upload(client, contract)
     leakage = client.get("/api/v1/leakage").json()
     (gbp,) = leakage["currencies"]
-    assert gbp["open_amount"] == "14300.00" and gbp["open_findings"] == 3
+    assert gbp["amount"] == "14300.00" and gbp["findings"] == 3
     csv = client.get("/api/v1/leakage/export.csv")
     assert csv.status_code == 200 and csv.text.count("\n") == 4
     xlsx = client.get("/api/v1/leakage/export.xlsx")

@@ -251,10 +251,11 @@ def test_leakage_totals_are_the_open_findings_at_stake(demo: LoadedDemo) -> None
     for block in leakage.currencies:
         mine = [f.at_stake for f in open_findings if f.currency == block.currency]
         against_us = [amount for amount in mine if amount > 0]
-        assert block.open_amount == sum(against_us, Decimal(0)), block.currency
-        assert block.open_findings == len(against_us)
+        assert block.amount == sum(against_us, Decimal(0)), block.currency
+        assert block.findings == len(against_us)
         assert block.in_our_favour_amount == -sum((a for a in mine if a <= 0), Decimal(0))
-        assert sum((row.amount for row in block.by_type), Decimal(0)) == block.open_amount
+        assert sum((row.amount for row in block.by_type), Decimal(0)) == block.amount
+        assert block.claims_amount + block.leads_amount == block.amount
     assert {block.currency for block in leakage.currencies} == {"GBP", "EUR", "USD"}
     # On the supplier side, what we billed too little is our leakage.
     wingtip = charged(session)["wt-msa"]

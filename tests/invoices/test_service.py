@@ -172,6 +172,13 @@ def test_findings_move_through_their_statuses_and_dismissing_needs_a_reason(
         data=FindingStatusChange(status=FindingStatus.ACCEPTED, reason="Supplier agrees"),
     )
     assert read.status is FindingStatus.ACCEPTED
+    with pytest.raises(ValidationFailed, match="with a dispute: open a dispute"):
+        service.set_finding_status(
+            session,
+            actor=commercial,
+            finding_id=finding.id,
+            data=FindingStatusChange(status=FindingStatus.DISPUTED),
+        )
     with pytest.raises(ValidationFailed, match="it can move to: disputed, recovered"):
         service.set_finding_status(
             session,
@@ -202,7 +209,7 @@ def test_revalidation_keeps_acted_on_findings_and_drops_open_ones_no_longer_rais
         session,
         actor=commercial,
         finding_id=rate.id,
-        data=FindingStatusChange(status=FindingStatus.DISPUTED),
+        data=FindingStatusChange(status=FindingStatus.ACCEPTED),
     )
     # The invoice's line 4 becomes right: its ARC finding is no longer raised.
     line = next(line for line in invoice.lines if line.line_number == 4)
@@ -214,7 +221,7 @@ def test_revalidation_keeps_acted_on_findings_and_drops_open_ones_no_longer_rais
     assert outcome.withdrawn >= 1
     types = {f.type: f for f in session.scalars(select(Finding)).all()}
     assert "arc_rrc" not in types or types["arc_rrc"].amount != Decimal("960.00")
-    assert types["rate_mismatch"].status == "disputed" and types["rate_mismatch"].current
+    assert types["rate_mismatch"].status == "accepted" and types["rate_mismatch"].current
 
 
 def test_an_invoice_with_acted_on_findings_cannot_be_deleted(
@@ -226,7 +233,7 @@ def test_an_invoice_with_acted_on_findings_cannot_be_deleted(
         session,
         actor=commercial,
         finding_id=finding.id,
-        data=FindingStatusChange(status=FindingStatus.DISPUTED),
+        data=FindingStatusChange(status=FindingStatus.DISMISSED, reason="Agreed change"),
     )
     with pytest.raises(Conflict):
         service.delete_invoice(
@@ -240,10 +247,10 @@ def test_leakage_totals_equal_the_open_findings_at_stake_for_our_side(
     import_april(session, commercial, northwind)
     (gbp,) = queries.leakage(session).currencies
     findings = queries.list_findings(session, statuses=[FindingStatus.OPEN])
-    assert gbp.open_amount == sum(f.at_stake for f in findings if f.at_stake > 0)
-    assert gbp.open_amount == Decimal("14300.00")  # customer side: overbilled 960 + 90 + 13,250
-    assert sum(row.amount for row in gbp.by_type) == gbp.open_amount
-    assert sum(row.amount for row in gbp.by_region) == gbp.open_amount
+    assert gbp.amount == sum(f.at_stake for f in findings if f.at_stake > 0)
+    assert gbp.amount == Decimal("14300.00")  # customer side: overbilled 960 + 90 + 13,250
+    assert sum(row.amount for row in gbp.by_type) == gbp.amount
+    assert sum(row.amount for row in gbp.by_region) == gbp.amount
     assert [row.key for row in gbp.by_period] == ["2026-04"]
 
 

@@ -358,10 +358,10 @@ def test_the_leakage_page_shows_the_apis_totals_by_type_month_and_contract(
     imported(c, contract)
     (gbp,) = api_as(commercial).get("/api/v1/leakage").json()["currencies"]
     page = html.unescape(c.get("/leakage").text)
-    headline = f"GBP {Decimal(gbp['open_amount']):,.2f}"
+    headline = f"GBP {Decimal(gbp['amount']):,.2f}"
     assert headline == "GBP 14,300.00" and headline in page
     assert f"GBP {Decimal(gbp['unresolved_amount']):,.2f}" in page
-    assert "Open at stake" in page and f"{gbp['open_findings']} findings" in page
+    assert "Open at stake" in page and f"{gbp['findings']} findings" in page
     for row in gbp["by_type"]:
         assert row["label"] in page
     assert 'class="lk-column"' in page
