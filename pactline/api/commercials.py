@@ -14,6 +14,7 @@ from pactline.commercials.schemas import (
     DeliveryRead,
     IndexSeriesRead,
     IndexValuesImported,
+    VolumeCreate,
     VolumeRead,
     VolumesImported,
 )
@@ -64,6 +65,20 @@ def list_volumes(
 ) -> list[VolumeRead]:
     """Every stored volume of the contract, by month then item, with where it came from."""
     return [VolumeRead.model_validate(v) for v in queries.list_volumes(session, contract_id)]
+
+
+@router.post(
+    "/contracts/{contract_id}/volumes",
+    response_model=VolumesImported,
+    status_code=status.HTTP_201_CREATED,
+    summary="Enter one volume",
+)
+def record_volume(
+    session: SessionDep, principal: PrincipalDep, contract_id: int, body: VolumeCreate
+) -> VolumesImported:
+    """Enter or correct one month's volume of one item `{item_id, period, quantity, note}`,
+    checked as a file's row is; a 422 names the field. Needs commercials.write."""
+    return service.record_volume(session, actor=principal, contract_id=contract_id, data=body)
 
 
 @router.post(

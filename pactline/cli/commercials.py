@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,7 @@ from rich.table import Table
 
 from pactline.cli.common import console, db_session, new_app, operator, print_json
 from pactline.commercials import queries, service
-from pactline.commercials.schemas import DeliveryRead, VolumeRead
+from pactline.commercials.schemas import DeliveryRead, VolumeCreate, VolumeRead
 from pactline.contracts.queries import get_contract_by_reference
 from pactline.core.errors import ValidationFailed
 
@@ -114,6 +115,27 @@ def import_volumes_command(
         f"{outcome.periods[-1]} (terms version {outcome.terms_version}, sha256 "
         f"{outcome.sha256[:12]})"
     )
+
+
+@volumes_app.command("set")
+def set_volume_command(
+    contract: ContractArg,
+    item: Annotated[str, typer.Argument(help="A resource unit, tiered charge or rate card entry")],
+    period: Annotated[str, typer.Argument(help="The month, YYYY-MM", metavar="YYYY-MM")],
+    quantity: Annotated[str, typer.Argument(help="How much was used, e.g. 2080")],
+    note: Annotated[str | None, typer.Option("--note", help="Why (kept with the value)")] = None,
+) -> None:
+    """Enter or correct one month's volume of one item, checked as a file's row is."""
+    try:
+        amount = Decimal(quantity)
+    except ArithmeticError:
+        raise ValidationFailed(f"quantity: must be a number (found '{quantity}')") from None
+    data = VolumeCreate(item_id=item, period=period, quantity=amount, note=note)
+    with db_session() as session:
+        found = get_contract_by_reference(session, contract)
+        outcome = service.record_volume(session, actor=operator(), contract_id=found.id, data=data)
+    change = "replaced" if outcome.updated else "recorded"
+    console.print(f"{escape(contract)} {escape(item)} {period}: {quantity} {change}")
 
 
 @volumes_app.command("list")

@@ -34,6 +34,7 @@ from pactline.engine.charges import (
     ChargeTerms,
     DelayEvent,
     MilestoneEvent,
+    RateCardEntry,
     UnitUsage,
 )
 from pactline.engine.invoice_checks import Invoice, InvoiceLine
@@ -241,22 +242,50 @@ class Volumes:
         return {*self.resource_volumes, *self.tiered_quantities, *self.unit_usage}
 
 
+TermsForMonth = Callable[[Period], "ChargeTerms | str"]
+"""The charge terms in force in a month, or why the month has none (a version without charges)."""
+
+
+@dataclass(frozen=True)
+class _Items:
+    """What a set of charge terms calls each item id."""
+
+    categories: frozenset[str]
+    tiered: frozenset[str]
+    entries: dict[str, RateCardEntry]
+    known: list[str]
+
+    @classmethod
+    def of(cls, terms: ChargeTerms) -> _Items:
+        categories = frozenset(category.id for category in terms.resource_units)
+        tiered = frozenset(charge.id for charge in terms.tiered_charges)
+        entries = {entry.id: entry for entry in terms.rate_card}
+        known = [
+            *(c.id for c in terms.resource_units),
+            *(t.id for t in terms.tiered_charges),
+            *entries,
+        ]
+        return cls(categories, tiered, entries, known)
+
+
 def read_volumes(
-    source: str, content: bytes, terms: ChargeTerms, period_problem: PeriodCheck
+    source: str,
+    content: bytes,
+    terms: ChargeTerms | TermsForMonth,
+    period_problem: PeriodCheck,
 ) -> tuple[Volumes, list[FileProblem]]:
     """Every row of a volumes file, and every problem.
 
     ``item_id`` is told apart by what the terms call it: a resource unit category id gives the
     category's volume, a tiered charge id its quantity, a rate card entry id the units used at
     that entry's item, role, region and unit (priced at the rate card entry in force for the
-    month, so ``engineer-y1`` used in contract year 2 is priced at the year-2 rate).
+    month, so ``engineer-y1`` used in contract year 2 is priced at the year-2 rate). ``terms``
+    is one set of charge terms for every row, or the terms in force in each row's month (a
+    contract amended to add or rename an item).
     """
     reading = _Reading(source)
     volumes = Volumes()
-    categories = {category.id for category in terms.resource_units}
-    tiered = {charge.id for charge in terms.tiered_charges}
-    entries = {entry.id: entry for entry in terms.rate_card}
-    known = [*categories, *tiered, *entries]
+    items_of: dict[int, _Items] = {}
     seen: dict[tuple[str, Period], int] = {}
     for number, cells in _rows(source, content, VOLUME_COLUMNS, (), reading):
         before = len(reading.problems)
@@ -264,34 +293,45 @@ def read_volumes(
         if period is not None and (problem := period_problem(period)) is not None:
             reading.problem(number, "period", problem)
             period = None
+        month_terms: ChargeTerms | str | None = None
+        if isinstance(terms, ChargeTerms):
+            month_terms = terms
+        elif period is not None:
+            month_terms = terms(period)
+            if isinstance(month_terms, str):
+                reading.problem(number, "period", month_terms)
+                period = None
+        items = None
+        if isinstance(month_terms, ChargeTerms):
+            items = items_of.setdefault(id(month_terms), _Items.of(month_terms))
         item = cell_text(cells.get("item_id"))
         if not item:
             reading.problem(
                 number, "item_id", "required: a resource unit, tiered charge or rate card entry id"
             )
-        elif item not in known:
-            listed = ", ".join(known) or "none"
+        elif items is not None and item not in items.known:
+            listed = ", ".join(items.known) or "none"
             reading.problem(
                 number,
                 "item_id",
                 f"no resource unit, tiered charge or rate card entry '{item}' in the terms "
                 f"({listed})",
             )
-        elif known.count(item) > 1:
+        elif items is not None and items.known.count(item) > 1:
             reading.problem(
                 number, "item_id", f"'{item}' names two kinds of charge in the terms; rename one"
             )
         quantity = _number(number, cells, "quantity", reading)
         if item and period is not None and _duplicate(seen, (item, period), number, item, reading):
             continue
-        if len(reading.problems) > before or period is None or quantity is None:
+        if len(reading.problems) > before or period is None or quantity is None or items is None:
             continue
-        if item in categories:
+        if item in items.categories:
             volumes.resource_volumes.setdefault(period, {})[item] = quantity
-        elif item in tiered:
+        elif item in items.tiered:
             volumes.tiered_quantities.setdefault(period, {})[item] = quantity
         else:
-            entry = entries[item]
+            entry = items.entries[item]
             usage = UnitUsage(
                 id=item,
                 item=entry.item,

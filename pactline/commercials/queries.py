@@ -15,7 +15,7 @@ from pactline.commercials.rules import charges_in_force
 from pactline.commercials.schemas import IndexSeriesRead, IndexValueRead
 from pactline.contracts.models import Contract
 from pactline.contracts.queries import get_contract
-from pactline.contracts.rules import version_in_force
+from pactline.contracts.rules import document_of, version_in_force
 from pactline.core.errors import ValidationFailed
 from pactline.engine.charges import BandTable, Measure, ResourceUnitCategory, baseline_for
 from pactline.engine.money import plain_number
@@ -276,3 +276,21 @@ def list_deliveries(session: Session, contract_id: int) -> list[Delivery]:
             .order_by(Delivery.period, Delivery.item_id, Delivery.event)
         )
     )
+
+
+def volume_items(session: Session, contract_id: int, day: date) -> list[tuple[str, str]]:
+    """The items a volume can be entered for under the terms in force on ``day``: each id
+    with what it is (resource units, tiered charges, rate card entries), for the entry form."""
+    contract = get_contract(session, contract_id)
+    doc = document_of(version_in_force(contract, day))
+    charges = doc.charges
+    if charges is None:
+        return []
+    return [
+        *((unit.id, f"{unit.id}: {unit.description}") for unit in charges.resource_units),
+        *((tier.id, f"{tier.id}: {tier.description}") for tier in charges.tiered_charges),
+        *(
+            (entry.id, f"{entry.id}: {entry.item}, {entry.role or 'any role'} per {entry.unit}")
+            for entry in charges.rate_card
+        ),
+    ]

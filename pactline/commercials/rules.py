@@ -3,7 +3,7 @@ which months a contract can be charged for, and how a file is refused."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -60,6 +60,33 @@ def charges_in_force(contract: Contract, as_of: date) -> ChargesInForce:
             details=[issue.format(with_source=True) for issue in error.issues],
         ) from None
     return ChargesInForce(version, terms)
+
+
+@dataclass
+class ChargesByMonth:
+    """The charge terms in force in each month of a contract (read once per version), for
+    files whose rows span an amendment: each row is checked against its own month's terms."""
+
+    contract: Contract
+    _built: dict[int, ChargeTerms | str] = field(default_factory=dict)
+    versions: set[int] = field(default_factory=set)
+
+    def __call__(self, period: Period) -> ChargeTerms | str:
+        version = version_in_force(self.contract, date(period.year, period.month, 1))
+        if version.id not in self._built:
+            doc = document_of(version)
+            if doc.charges is None:
+                self._built[version.id] = (
+                    f"the terms in force in {period} (version {version.number}, "
+                    f"{version.label}) have no charges section, so nothing can be recorded "
+                    "for that month"
+                )
+            else:
+                self._built[version.id] = charge_terms(doc, source=version.source_name)
+        built = self._built[version.id]
+        if not isinstance(built, str):
+            self.versions.add(version.number)
+        return built
 
 
 def term_months(contract: Contract) -> PeriodCheck:

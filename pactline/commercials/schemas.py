@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Schema(BaseModel):
@@ -93,3 +93,12 @@ class DeliveriesImported(_Schema):
     created: int
     updated: int
     periods: list[str]
+
+
+class VolumeCreate(_Schema):
+    """One month's volume of one item, entered by hand (or corrected)."""
+
+    item_id: str = Field(min_length=1, max_length=64, examples=["ports"])
+    period: str = Field(min_length=1, max_length=7, examples=["2026-04"])
+    quantity: Decimal = Field(examples=["2080"])
+    note: str | None = Field(default=None, max_length=300)

@@ -16,7 +16,12 @@ from pactline.commercials import rules, staging
 from pactline.commercials.enums import CommercialsAction
 from pactline.commercials.files import read_deliveries
 from pactline.commercials.models import Delivery
-from pactline.commercials.schemas import DeliveriesImported, IndexValuesImported, VolumesImported
+from pactline.commercials.schemas import (
+    DeliveriesImported,
+    IndexValuesImported,
+    VolumeCreate,
+    VolumesImported,
+)
 from pactline.contracts.queries import get_contract
 from pactline.core import audit, clock
 from pactline.users.enums import Permission
@@ -41,8 +46,9 @@ def import_volumes(
     session: Session, *, actor: Principal, contract_id: int, source_name: str, content: bytes
 ) -> VolumesImported:
     """Import a CSV or XLSX of a contract's monthly volumes (item_id, period, quantity), all or
-    nothing, checked against the charge terms in force: each item must be a resource unit,
-    tiered charge or rate card entry they define, each month within the contract's term."""
+    nothing, each row checked against the charge terms in force in its month: each item must
+    be a resource unit, tiered charge or rate card entry they define, each month within the
+    contract's term."""
     actor.require(Permission.COMMERCIALS_WRITE)
     contract = get_contract(session, contract_id)
     outcome = staging.stage_volumes(
@@ -51,7 +57,25 @@ def import_volumes(
         contract=contract,
         source_name=source_name,
         content=content,
-        as_of=clock.today(),
+    )
+    session.commit()
+    return outcome
+
+
+def record_volume(
+    session: Session, *, actor: Principal, contract_id: int, data: VolumeCreate
+) -> VolumesImported:
+    """Enter (or correct) one month's volume of one item by hand: the same checks as a file's
+    row (the terms in force that month name the item), the audit row names it as entered."""
+    actor.require(Permission.COMMERCIALS_WRITE)
+    contract = get_contract(session, contract_id)
+    text = f"item_id,period,quantity\n{data.item_id},{data.period},{format(data.quantity, 'f')}\n"
+    outcome = staging.stage_volumes(
+        session,
+        actor=actor,
+        contract=contract,
+        source_name=f"entered by hand{': ' + data.note if data.note else ''}"[:300],
+        content=text.encode(),
     )
     session.commit()
     return outcome

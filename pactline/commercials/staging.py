@@ -9,7 +9,6 @@ user's files do.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -89,18 +88,15 @@ def stage_volumes(
     contract: Contract,
     source_name: str,
     content: bytes,
-    as_of: date,
 ) -> VolumesImported:
-    """Check every row of a contract's volumes file against the charge terms in force on
-    ``as_of`` and store them all, or raise and store none."""
+    """Check every row of a contract's volumes file against the charge terms in force in its
+    month and store them all, or raise and store none."""
     actor.require(Permission.COMMERCIALS_WRITE)
     rules.check_size(source_name, content)
-    # The terms in force on the day name the items. A file spanning an amendment that renamed
-    # an item is refused with the row to fix rather than guessed at.
-    charges = rules.charges_in_force(contract, as_of)
-    volumes, problems = read_volumes(
-        source_name, content, charges.terms, rules.term_months(contract)
-    )
+    # Each row is checked against the charge terms in force in its own month, so a file that
+    # spans an amendment adding or renaming an item reads each month as its terms name it.
+    charges = rules.ChargesByMonth(contract)
+    volumes, problems = read_volumes(source_name, content, charges, rules.term_months(contract))
     rows: dict[tuple[str, str], Decimal] = {}
     for by_month in (volumes.resource_volumes, volumes.tiered_quantities):
         for when, items in by_month.items():
@@ -148,14 +144,14 @@ def stage_volumes(
         after={
             "file": source_name,
             "sha256": sha256,
-            "terms_version": charges.version.number,
+            "terms_versions": sorted(charges.versions),
             "volumes": after,
         },
     )
     return VolumesImported(
         file=source_name,
         sha256=sha256,
-        terms_version=charges.version.number,
+        terms_version=max(charges.versions),
         created=created,
         updated=updated,
         items=sorted({item for item, _ in rows}),

@@ -704,7 +704,6 @@ def stage_invoicing(
                 contract=contract,
                 source_name=f"demo/{contract.reference}-volumes.csv",
                 content=text.encode(),
-                as_of=as_of,
             )
             volumes += outcome.created
         session.flush()

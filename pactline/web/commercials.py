@@ -7,11 +7,13 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
 from starlette.responses import Response
 
 from pactline.commercials import queries, service
+from pactline.commercials.schemas import VolumeCreate
 from pactline.contracts import queries as contract_queries
 from pactline.core import clock
 from pactline.core.errors import ValidationFailed
@@ -128,6 +130,54 @@ def import_index_values(
     )
 
 
+@router.post("/contracts/{contract_id}/volumes")
+def record_volume(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    contract_id: int,
+    item_id: Annotated[str, Form()] = "",
+    period: Annotated[str, Form()] = "",
+    quantity: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    principal.require(Permission.COMMERCIALS_WRITE)
+    values = {"item_id": item_id, "period": period, "quantity": quantity, "note": note}
+    try:
+        try:
+            data = VolumeCreate(
+                item_id=item_id.strip(),
+                period=period.strip(),
+                quantity=quantity.strip(),  # pydantic parses the text as a Decimal
+                note=note.strip() or None,
+            )
+        except ValidationError as invalid:
+            fields = forms.model_errors(invalid)
+            raise ValidationFailed(
+                "check the highlighted fields",
+                details=[{"field": name, "message": text} for name, text in fields.items()],
+            ) from None
+        recorded = service.record_volume(
+            session, actor=principal, contract_id=contract_id, data=data
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        return _volumes_page(
+            request,
+            session,
+            principal,
+            contract_id,
+            status_code=422,
+            entry_problems=forms.problems(exc),
+            entry=values,
+            error="The volume was not recorded: see below.",
+        )
+    return RedirectResponse(
+        f"/contracts/{contract_id}/volumes?imported={recorded.created}&replaced={recorded.updated}",
+        status_code=303,
+    )
+
+
 def _volumes_page(
     request: Request,
     session: SessionDep,
@@ -149,6 +199,9 @@ def _volumes_page(
             "has_charges": queries.has_charges(record),
             "can_import": principal.can(Permission.COMMERCIALS_WRITE),
             "import_problems": [],
+            "entry_problems": [],
+            "entry": {},
+            "items": queries.volume_items(session, contract_id, clock.today()),
             "flash": _imported_flash(request, "volumes"),
             "number": _number,
             **extra,

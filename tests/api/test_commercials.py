@@ -114,3 +114,17 @@ def test_a_deliveries_file_imports_and_a_bad_one_is_a_422_naming_row_and_field(
     bad = upload(client, f"{base}/import", "bad.csv", b"item_id,period,event\nx,2026-05,achieved\n")
     assert bad.status_code == 422
     assert bad.json()["details"][0]["row"] == 2 and bad.json()["details"][0]["field"] == "item_id"
+
+
+def test_one_volume_is_entered_and_a_bad_item_is_a_422_naming_the_field(
+    api_as: ApiClient, make_user: MakeUser, contract: Contract
+) -> None:
+    client = api_as(make_user(Role.COMMERCIAL))
+    base = f"/api/v1/contracts/{contract.id}/volumes"
+    body = {"item_id": "ports", "period": "2026-04", "quantity": "2080", "note": "Switch report"}
+    response = client.post(base, json=body)
+    assert response.status_code == 201, response.text
+    (row,) = client.get(base).json()
+    assert (row["item_id"], row["source_name"]) == ("ports", "entered by hand: Switch report")
+    bad = client.post(base, json={**body, "item_id": "routers"})
+    assert bad.status_code == 422 and bad.json()["details"][0]["field"] == "item_id"

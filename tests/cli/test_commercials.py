@@ -90,3 +90,12 @@ def test_a_bad_file_prints_each_row_and_column_and_exits_1(northwind: Path, tmp_
     assert run_json("volumes", "list", "MSA-2026-001") == []
     code, output = run("indices", "import", str(tmp_path / "missing.csv"))
     assert code == 1 and "cannot read the file" in output
+
+
+def test_one_volume_is_set_from_the_command_line(northwind: Path) -> None:
+    code, output = run("volumes", "set", "MSA-2026-001", "ports", "2026-04", "2080")
+    assert code == 0 and "MSA-2026-001 ports 2026-04: 2080 recorded" in output, output
+    code, output = run("volumes", "set", "MSA-2026-001", "ports", "2026-04", "2090")
+    assert code == 0 and "replaced" in output
+    code, output = run("volumes", "set", "MSA-2026-001", "ports", "2026-04", "lots")
+    assert code == 1 and "quantity: must be a number" in output

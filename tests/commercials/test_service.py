@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from pactline.commercials import queries, service
 from pactline.commercials.models import IndexValue, Volume
+from pactline.contracts import rules as contract_rules
+from pactline.contracts import service as contracts
 from pactline.contracts.models import Contract
 from pactline.core import clock
 from pactline.core.audit import AuditEvent
@@ -24,7 +26,7 @@ from pactline.users.enums import Role
 from pactline.users.principal import Principal
 from tests.conftest import MakeUser
 from tests.contracts.factories import import_contract, terms_yaml
-from tests.service_levels.factories import import_northwind
+from tests.service_levels.factories import OWNERS, import_northwind
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CPI = (EXAMPLES / "indices" / "cpi.csv").read_bytes()
@@ -225,3 +227,37 @@ def test_a_contract_without_a_charges_section_is_a_clear_error(
         )
     assert count(session, Volume) == 0
     assert not queries.has_charges(contract)
+
+
+def test_each_volume_row_is_checked_against_the_terms_in_force_in_its_month(
+    session: Session, commercial: Principal, make_user: MakeUser
+) -> None:
+    for name, role in OWNERS.items():
+        make_user(role, username=name)
+    # The amendment (in force from 2027-04) renames the architect's rate card entry.
+    amended = (EXAMPLES / "northwind-msa-amendment-1.yaml").read_text()
+    amended = amended.replace("id: architect\n", "id: architect-2027\n")
+    items = [
+        contract_rules.parse_terms(
+            (EXAMPLES / "northwind-msa.yaml").read_text(), source_name="msa.yaml"
+        ),
+        contract_rules.parse_terms(amended, source_name="amendment.yaml"),
+    ]
+    (contract,) = contracts.import_terms(session, actor=Principal.system("test"), items=items)
+    content = (
+        b"item_id,period,quantity\narchitect,2026-05,2\narchitect-2027,2026-06,1\n"
+        b"architect,2027-05,3\narchitect-2027,2027-06,4\n"
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        service.import_volumes(
+            session, actor=commercial, contract_id=contract.id, source_name="v.csv", content=content
+        )
+    assert [(d["row"], d["field"]) for d in caught.value.details] == [
+        (3, "item_id"),
+        (4, "item_id"),
+    ]
+    good = b"item_id,period,quantity\narchitect,2026-05,2\narchitect-2027,2027-06,4\n"
+    outcome = service.import_volumes(
+        session, actor=commercial, contract_id=contract.id, source_name="v.csv", content=good
+    )
+    assert (outcome.created, outcome.terms_version) == (2, 2)

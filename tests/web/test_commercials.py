@@ -154,3 +154,26 @@ def test_importing_without_a_file_asks_for_one(web_as: WebClient, commercial: Us
     response = post_file(c, "/commercials/index-series/import", "", b"")
     assert response.status_code == 422
     assert "choose a CSV or XLSX file to import" in response.text
+
+
+def test_a_volume_entered_by_hand_is_stored_and_a_bad_one_names_its_field(
+    web_as: WebClient, make_user: MakeUser, session: Session
+) -> None:
+    contract = import_northwind(session, make_user)
+    c = web_as(make_user(Role.COMMERCIAL))
+    page = c.get(f"/contracts/{contract.id}/volumes").text
+    assert "Enter or correct a volume" in page and 'value="ports"' in page
+    token = csrf_of(page)
+    saved = c.post(
+        f"/contracts/{contract.id}/volumes",
+        data={"csrf_token": token, "item_id": "ports", "period": "2026-04", "quantity": "2080"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    grid = c.get(f"/contracts/{contract.id}/volumes").text
+    assert "2080" in grid
+    bad = c.post(
+        f"/contracts/{contract.id}/volumes",
+        data={"csrf_token": token, "item_id": "ports", "period": "2031-04", "quantity": "-1"},
+    )
+    assert bad.status_code == 422 and "The volume was not recorded" in bad.text
