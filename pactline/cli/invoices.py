@@ -209,6 +209,11 @@ def show_command(contract: ContractArg, number: NumberArg, json_output: JsonOpti
     console.print(table)
     if invoice.validation_error:
         console.print(f"[bold red]Not checked:[/] {escape(invoice.validation_error)}")
+    elif invoice.stale:
+        console.print(
+            "[bold yellow]The month's inputs changed after this invoice was checked:[/] run "
+            f"`pactline invoices validate {escape(contract)} {escape(number)}`"
+        )
     for finding in invoice.all_findings:
         where = f"line {finding.line_number}" if finding.line_number else "the invoice"
         state = finding.status.value + ("" if finding.current else ", no longer raised")

@@ -120,8 +120,12 @@ def invoice_read(session: Session, contract_id: int, invoice_id: int) -> Invoice
     findings = sorted(
         row.findings, key=lambda f: (not f.current, f.line_number is None, f.line_number or 0, f.id)
     )
+    changed = rules.inputs_changed_at(session, contract, Period.parse(row.period))
+    stale = changed is not None and (row.validated_at is None or row.validated_at < changed)
     return InvoiceRead(
         **summary.model_dump(),
+        inputs_changed_at=changed,
+        stale=stale,
         source=row.source,
         source_name=row.source_name,
         source_sha256=row.source_sha256,

@@ -5,17 +5,18 @@ stored ones."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pactline.commercials.files import billing_period
+from pactline.commercials.models import Delivery, IndexValue, Volume
 from pactline.commercials.rules import charges_in_force, stored_inputs, term_months
 from pactline.contracts.models import Contract, TermsVersion
-from pactline.contracts.rules import document_of
+from pactline.contracts.rules import document_of, version_in_force
 from pactline.core import clock
 from pactline.core.errors import ValidationFailed
 from pactline.engine.charges import (
@@ -253,3 +254,50 @@ def at_stake_for_us(amount: Decimal, our_role: str) -> Decimal:
     """A finding's amount (invoiced − due) as money at stake for our side: a customer loses
     what it is overbilled, a supplier what it does not bill. Negative: in our favour."""
     return amount if our_role == OurRole.CUSTOMER.value else -amount
+
+
+def inputs_changed_at(session: Session, contract: Contract, period: Period) -> datetime | None:
+    """When what a month's statement is priced from last changed: its volumes and delivery
+    events, the index and FX series its terms read, the service credit due in it, or the
+    contract's terms. An invoice checked before then may have stale findings."""
+    month = str(period)
+    times: list[datetime | None] = [
+        session.scalar(
+            select(func.max(Volume.recorded_at)).where(
+                Volume.contract_id == contract.id, Volume.period == month
+            )
+        ),
+        session.scalar(
+            select(func.max(Delivery.recorded_at)).where(
+                Delivery.contract_id == contract.id, Delivery.period == month
+            )
+        ),
+        max((version.created_at for version in contract.versions), default=None),
+    ]
+    version = version_in_force(contract, first_day(period))
+    section = document_of(version).charges
+    if section is not None:
+        series = [
+            name
+            for name in (
+                section.indexation.index_name if section.indexation else None,
+                section.fx.currency_pair if section.fx else None,
+            )
+            if name
+        ]
+        if series:
+            times.append(
+                session.scalar(
+                    select(func.max(IndexValue.recorded_at)).where(IndexValue.series.in_(series))
+                )
+            )
+        earned = str(period.shift(-section.credit_lag_periods))
+        credit = session.scalar(
+            select(PeriodCredit).where(
+                PeriodCredit.contract_id == contract.id, PeriodCredit.period == earned
+            )
+        )
+        if credit is not None:
+            times += [credit.evaluated_at, credit.status_changed_at]
+    known = [t for t in times if t is not None]
+    return max(known, default=None)

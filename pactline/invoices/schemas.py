@@ -114,6 +114,12 @@ class InvoiceRead(InvoiceSummary):
     recorded_at: datetime
     recorded_by: str
     terms_version: int | None
+    inputs_changed_at: datetime | None = Field(
+        description="When the month's volumes, series, credit or terms last changed"
+    )
+    stale: bool = Field(
+        description="Checked before its inputs last changed: validate it again to be current"
+    )
     lines: list[InvoiceLineRead]
     all_findings: list[FindingRead]
     statement: dict[str, object] | None

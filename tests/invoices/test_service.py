@@ -273,3 +273,27 @@ def test_milestones_and_delays_stored_as_deliveries_are_on_the_month_s_statement
     june = queries.statement_for(session, northwind.id, Period(2026, 6)).statement.lines
     release = next(line for line in june if line.id == "migration:holdback_release")
     assert release.amount == Decimal("12000.00")
+
+
+def test_an_invoice_checked_before_its_month_s_volumes_changed_is_marked_stale(
+    session: Session, commercial: Principal, northwind: Contract
+) -> None:
+    invoice = import_april(session, commercial, northwind)
+    assert not queries.invoice_read(session, northwind.id, invoice.id).stale
+    with clock.frozen_at(datetime(2026, 7, 2, 9, 0, tzinfo=UTC)):
+        commercials.import_volumes(
+            session,
+            actor=commercial,
+            contract_id=northwind.id,
+            source_name="fix.csv",
+            content=b"item_id,period,quantity\nports,2026-04,2150\n",
+        )
+    read = queries.invoice_read(session, northwind.id, invoice.id)
+    assert read.stale and read.inputs_changed_at is not None
+    with clock.frozen_at(datetime(2026, 7, 3, 9, 0, tzinfo=UTC)):
+        outcome = service.validate_invoice(
+            session, actor=commercial, contract_id=northwind.id, invoice_id=invoice.id
+        )
+    assert not queries.invoice_read(session, northwind.id, invoice.id).stale
+    # 2,150 ports is beyond the deadband: the 80-port ARC billed is now short, not inside it.
+    assert outcome.invoice.findings >= 2
