@@ -92,6 +92,19 @@ def import_invoices(
     )
 
 
+@router.post(
+    "/contracts/{contract_id}/invoices/validate",
+    response_model=list[InvoiceValidated],
+    summary="Check every invoice of a contract again",
+)
+def validate_invoices(
+    session: SessionDep, principal: PrincipalDep, contract_id: int
+) -> list[InvoiceValidated]:
+    """Re-run the checks on all the contract's invoices, oldest first, in one transaction.
+    Needs invoices.write."""
+    return service.validate_invoices(session, actor=principal, contract_id=contract_id)
+
+
 @router.get(
     "/contracts/{contract_id}/invoices/{invoice_id}",
     response_model=InvoiceRead,

@@ -130,28 +130,46 @@ def import_command(
 
 @invoices_app.command("validate")
 def validate_command(
-    contract: ContractArg, number: NumberArg, json_output: JsonOption = False
+    contract: ContractArg,
+    number: Annotated[
+        str | None, typer.Argument(help="The invoice number (default: every invoice)")
+    ] = None,
+    json_output: JsonOption = False,
 ) -> None:
-    """Check a stored invoice again, after volumes, index values, credits or terms changed;
-    findings someone acted on keep their status."""
+    """Check a stored invoice again (or every invoice of the contract), after volumes, index
+    values, credits or terms changed; findings someone acted on keep their status."""
     with db_session() as session:
         found = get_contract_by_reference(session, contract)
-        row = queries.get_invoice_by_number(session, found.id, number)
-        outcome = service.validate_invoice(
-            session, actor=operator(), contract_id=found.id, invoice_id=row.id
-        )
+        if number is None:
+            outcomes = service.validate_invoices(session, actor=operator(), contract_id=found.id)
+        else:
+            row = queries.get_invoice_by_number(session, found.id, number)
+            outcomes = [
+                service.validate_invoice(
+                    session, actor=operator(), contract_id=found.id, invoice_id=row.id
+                )
+            ]
     if json_output:
-        print_json(outcome)
+        print_json(outcomes if number is None else outcomes[0])
         return
-    summary = outcome.invoice
-    if summary.validation_error:
-        console.print(f"{escape(number)}: not checked: {escape(summary.validation_error)}")
+    failed = False
+    for outcome in outcomes:
+        summary = outcome.invoice
+        if summary.validation_error:
+            failed = True
+            console.print(
+                f"{escape(summary.number)}: not checked: {escape(summary.validation_error)}"
+            )
+            continue
+        console.print(
+            f"{escape(summary.number)}: {summary.findings} findings at stake "
+            f"({format_money(summary.at_stake, summary.currency)}); {outcome.raised} new, "
+            f"{outcome.withdrawn} no longer raised"
+        )
+    if not outcomes:
+        console.print(f"{escape(contract)} has no invoices stored.")
+    if failed:
         raise typer.Exit(1)
-    console.print(
-        f"{escape(number)}: {summary.findings} findings at stake "
-        f"({format_money(summary.at_stake, summary.currency)}); {outcome.raised} new, "
-        f"{outcome.withdrawn} no longer raised"
-    )
 
 
 @invoices_app.command("list")

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pactline.commercials.files import read_invoices
 from pactline.commercials.rules import check_size, refuse
+from pactline.contracts.models import Contract
 from pactline.contracts.queries import get_contract
 from pactline.core import audit
 from pactline.core.errors import Conflict, ValidationFailed
@@ -24,6 +26,7 @@ from pactline.invoices.enums import (
     InvoiceSource,
     manual_moves,
 )
+from pactline.invoices.models import Invoice
 from pactline.invoices.schemas import (
     FindingRead,
     FindingStatusChange,
@@ -88,6 +91,31 @@ def validate_invoice(
     actor.require(Permission.INVOICES_WRITE)
     contract = get_contract(session, contract_id)
     row = queries.get_invoice(session, contract_id, invoice_id)
+    outcome = _validate(session, actor, contract, row)
+    session.commit()
+    return outcome
+
+
+def validate_invoices(
+    session: Session, *, actor: Principal, contract_id: int
+) -> list[InvoiceValidated]:
+    """Check every stored invoice of a contract again, oldest first (earlier invoices are what
+    later ones may duplicate), in one transaction."""
+    actor.require(Permission.INVOICES_WRITE)
+    contract = get_contract(session, contract_id)
+    rows = session.scalars(
+        select(Invoice)
+        .where(Invoice.contract_id == contract.id)
+        .order_by(Invoice.issued_on, Invoice.id)
+    ).all()
+    outcomes = [_validate(session, actor, contract, row) for row in rows]
+    session.commit()
+    return outcomes
+
+
+def _validate(
+    session: Session, actor: Principal, contract: Contract, row: Invoice
+) -> InvoiceValidated:
     raised, withdrawn = staging.stage_validation(session, contract, row, actor.display_name)
     audit.record(
         session,
@@ -99,9 +127,8 @@ def validate_invoice(
         f"{withdrawn} no longer raised",
         after={"terms_version": row.terms_version, "error": row.validation_error},
     )
-    session.commit()
     return InvoiceValidated(
-        invoice=queries.invoice_summary(session, row), raised=raised, withdrawn=withdrawn
+        invoice=queries.invoice_summary(session, row, contract), raised=raised, withdrawn=withdrawn
     )
 
 

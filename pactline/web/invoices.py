@@ -459,6 +459,18 @@ def invoice_view(
     return invoice_page(request, session, principal, contract_id, invoice_id)
 
 
+@router.post("/contracts/{contract_id}/invoices/validate")
+def validate_invoices(
+    request: Request, session: SessionDep, principal: WebPrincipal, contract_id: int
+) -> Response:
+    results = service.validate_invoices(session, actor=principal, contract_id=contract_id)
+    raised = sum(result.raised for result in results)
+    return RedirectResponse(
+        f"/contracts/{contract_id}/invoices?validated={len(results)}&raised={raised}",
+        status_code=303,
+    )
+
+
 @router.post("/contracts/{contract_id}/invoices/{invoice_id}/validate")
 def validate_invoice(
     request: Request,

@@ -150,3 +150,11 @@ def test_deliveries_import_and_put_the_milestone_and_delay_on_may_s_statement(
     statement = run_json("statements", "show", "MSA-2026-001", "--period", "2026-05")
     amounts = {line["id"]: line["amount"] for line in statement["lines"]}
     assert amounts["migration"] == "108000.00" and amounts["migration_delay"] == "-2400.00"
+
+
+def test_every_invoice_of_a_contract_is_validated_again_without_a_number(northwind: Path) -> None:
+    run("invoices", "import", "MSA-2026-001", str(INVOICE))
+    code, output = run("invoices", "validate", "MSA-2026-001")
+    assert code == 0 and "NW-INV-2026-0412: 3 findings at stake" in output, output
+    (outcome,) = run_json("invoices", "validate", "MSA-2026-001")
+    assert outcome["raised"] == 0 and outcome["invoice"]["number"] == "NW-INV-2026-0412"

@@ -313,6 +313,9 @@ def test_validating_again_says_what_changed_and_a_deleted_invoice_is_gone(
         "Checked again: 0 new findings, 0 no longer raised."
         in c.get(again.headers["location"]).text
     )
+    every = post(c, f"/contracts/{contract.id}/invoices/validate")
+    assert every.status_code == 303
+    assert "Checked again: 0 new findings" in c.get(every.headers["location"]).text
     deleted = post(c, f"{url}/delete")
     assert deleted.status_code == 303
     assert count(session, Invoice) == 0
