@@ -111,6 +111,16 @@ def disputes_of_finding(session: Session, finding_id: int) -> list[DisputeRead]:
     return [dispute_read(session, d) for d in rows]
 
 
+def open_dispute_of_credit(session: Session, credit_id: int) -> Dispute | None:
+    """The open (or escalated) dispute about a stored service credit, if any."""
+    return session.scalar(
+        select(Dispute).where(
+            Dispute.credit_id == credit_id,
+            Dispute.status.in_([DisputeStatus.OPEN.value, DisputeStatus.ESCALATED.value]),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class SubjectPlace:
     """Where a dispute's subject is shown: the invoice (and line) of a finding, or the month of

@@ -26,6 +26,9 @@ from pactline.contracts.models import Contract
 from pactline.core import clock
 from pactline.core.errors import Conflict, PactlineError, ValidationFailed
 from pactline.core.http import SessionDep
+from pactline.disputes import queries as dispute_queries
+from pactline.disputes import service as dispute_service
+from pactline.disputes.schemas import DisputeCreate
 from pactline.engine.service_levels import Direction, MeasureStatus, MeasureType, Period, Unit
 from pactline.service_levels import queries, service, staging
 from pactline.service_levels.enums import (
@@ -944,9 +947,12 @@ def _credit_figures(result: Mapping[str, Any], currency: str) -> list[dict[str, 
     return figures
 
 
-def _credit_actions(principal: Principal, credit: PeriodCredit | None) -> list[dict[str, str]]:
-    """The moves the credit's status allows that the signed-in role may make."""
-    if credit is None:
+def _credit_actions(
+    principal: Principal, credit: PeriodCredit | None, in_dispute: bool
+) -> list[dict[str, str]]:
+    """The moves the credit's status allows that the signed-in role may make; none while a
+    dispute is open on it (resolving or withdrawing the dispute moves it)."""
+    if credit is None or in_dispute:
         return []
     return [
         {"status": status.value, "label": CREDIT_ACTIONS[status]}
@@ -979,6 +985,9 @@ def _month_page(
     stale = view.stale
     exclusions = queries.list_exclusions(session, contract_id, period=key)
     base = f"/contracts/{contract_id}/service-levels"
+    credit_dispute = (
+        dispute_queries.open_dispute_of_credit(session, credit.id) if credit is not None else None
+    )
     ctx.update(
         {
             "has_service_levels": has_service_levels,
@@ -1004,7 +1013,8 @@ def _month_page(
             "credit_at_risk": _money(credit.at_risk_amount, credit.currency) if credit else "",
             "stale": stale,
             "live_total": _money(live_total, currency) if live_total is not None else "",
-            "credit_actions": _credit_actions(principal, credit),
+            "credit_actions": _credit_actions(principal, credit, credit_dispute is not None),
+            "credit_dispute": credit_dispute,
             "exclusions": exclusions,
             "exclusion_actuals": {
                 e.id: _show(e.actual_after_exclusions, units.get(e.measure_id)) for e in exclusions
@@ -1095,6 +1105,10 @@ def change_credit_status(
     invoice_reference: Annotated[str, Form()] = "",
 ) -> Response:
     key = str(queries.period_of(period))
+    if status == CreditStatus.DISPUTED.value:
+        # A credit is disputed by opening a dispute, which carries both positions, the amount
+        # and the outcome, and moves the credit itself.
+        return _dispute_credit(request, session, principal, contract_id, key, note)
     try:
         data = CreditStatusChange(
             status=status,  # Pydantic checks the value
@@ -1121,6 +1135,42 @@ def change_credit_status(
     return RedirectResponse(
         f"/contracts/{contract_id}/service-levels/{key}?credit={credit.status}", status_code=303
     )
+
+
+def _dispute_credit(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    contract_id: int,
+    period: str,
+    note: str,
+) -> Response:
+    try:
+        if not note.strip():
+            raise ValidationFailed(
+                "note: say why the credit is disputed (our position)",
+                details=[{"field": "note", "message": "required for a dispute: say why"}],
+            )
+        dispute = dispute_service.open_dispute(
+            session,
+            actor=principal,
+            contract_id=contract_id,
+            data=DisputeCreate(period=period, our_position=note.strip()),
+        )
+    except (ValidationFailed, Conflict) as exc:
+        session.rollback()
+        return _month_page(
+            request,
+            session,
+            principal,
+            contract_id,
+            period,
+            status_code=_status_code(exc),
+            credit_error=_message(exc),
+            credit_fields=_field_messages(exc),
+            credit_note=note,
+        )
+    return RedirectResponse(f"/disputes/{dispute.id}?opened=1", status_code=303)
 
 
 # --- portfolio -----------------------------------------------------------------------------

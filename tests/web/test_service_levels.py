@@ -726,3 +726,18 @@ def test_an_exclusion_request_names_one_of_the_grounds_the_terms_allow(
     assert accepted.status_code == 303
     month = html.unescape(client.get(f"/contracts/{tailspin.id}/service-levels/2026-03").text)
     assert "<code>customer_change</code>" in month
+
+
+def test_disputing_a_credit_opens_a_dispute_that_then_carries_the_credit(
+    web_as: WebClient, governance: User, evaluated: Contract, session: Session
+) -> None:
+    c = web_as(governance)
+    url = f"/contracts/{evaluated.id}/service-levels/2026-03/status"
+    refused = post(c, url, {"status": "disputed", "note": "  "})
+    assert refused.status_code == 422 and "our position" in html.unescape(refused.text)
+    opened = post(c, url, {"status": "disputed", "note": "The outage was planned maintenance"})
+    assert opened.status_code == 303 and opened.headers["location"].startswith("/disputes/")
+    assert credit_of(session, evaluated, "2026-03").status == "disputed"
+    page = html.unescape(c.get(f"/contracts/{evaluated.id}/service-levels/2026-03").text)
+    assert "In dispute" in page and opened.headers["location"].split("?")[0] in page
+    assert re.findall(r'<button type="submit" name="status" value="([a-z_]+)"', page) == []
