@@ -448,8 +448,8 @@ def evaluate(
         str | None,
         typer.Option(
             "--terminated-on",
-            help="The contract's termination date, YYYY-MM-DD: charges for later months are "
-            "flagged",
+            help="The contract's termination date, YYYY-MM-DD (the first day it is no longer "
+            "in force): charges for months starting on or after it are flagged",
             metavar="DATE",
         ),
     ] = None,

@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pactline.engine.charges import (
     BillingPeriod,
@@ -22,6 +24,7 @@ from pactline.engine.charges import (
     lookup_rate,
     unit_charge,
 )
+from pactline.engine.charges.rate_cards import RateCard
 
 D = Decimal
 MARCH = BillingPeriod(date(2026, 3, 1))  # 31 days
@@ -223,3 +226,113 @@ def test_unit_usage_is_priced_at_the_matched_rate() -> None:
         D("3675.0"),
     )
     assert line.explanation[-1] == "37.5 × 98 per hour = GBP 3,675.00"
+
+
+# -- the indexed rate card -------------------------------------------------------------------
+
+
+def scanned(card: list[RateCardEntry], query: RateQuery) -> list[str]:
+    """The ids of the entries that match, read from the card one by one: the rule itself."""
+    return [
+        entry.id
+        for entry in card
+        if entry.item == query.item
+        and entry.unit == query.unit
+        and entry.role in (None, query.role)
+        and entry.region in (None, query.region)
+        and entry.contract_year in (None, query.contract_year)
+    ]
+
+
+criteria = st.fixed_dictionaries(
+    {
+        "item": st.sampled_from(["build", "run"]),
+        "unit": st.sampled_from(["hour", "day"]),
+        "role": st.sampled_from([None, "engineer", "manager"]),
+        "region": st.sampled_from([None, "UK", "IN"]),
+        "contract_year": st.sampled_from([None, 1, 2]),
+    }
+)
+cards = st.lists(criteria, max_size=12).map(
+    lambda rows: [
+        RateCardEntry(f"E{index}", rate=D(10 + index), **row) for index, row in enumerate(rows)
+    ]
+)
+queries = st.builds(
+    RateQuery,
+    item=st.sampled_from(["build", "run"]),
+    unit=st.sampled_from(["hour", "day"]),
+    contract_year=st.sampled_from([1, 2, 3]),
+    role=st.sampled_from([None, "engineer", "manager", "tester"]),
+    region=st.sampled_from([None, "UK", "IN", "FR"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cards, st.lists(queries, min_size=1, max_size=6))
+def test_the_indexed_card_answers_every_query_as_reading_the_card_entry_by_entry_does(
+    card: list[RateCardEntry], asked: list[RateQuery]
+) -> None:
+    indexed = RateCard(card)
+    for query in [*asked, *asked]:  # asked twice: a remembered answer is the same answer
+        expected = scanned(card, query)
+        if len(expected) == 1:
+            assert indexed.lookup(query) == lookup_rate(card, query)
+            assert indexed.lookup(query).entry.id == expected[0]
+            continue
+        with pytest.raises(RateLookupError) as by_scan:
+            lookup_rate(card, query)
+        with pytest.raises(RateLookupError) as by_index:
+            indexed.lookup(query)
+        # The same words, and the same entries named in the card's order.
+        assert str(by_index.value) == str(by_scan.value)
+        listed = [f"'{entry_id}'" for entry_id in expected]
+        positions = [str(by_index.value).index(name) for name in listed]
+        assert positions == sorted(positions)
+
+
+def test_an_entry_that_leaves_a_criterion_open_matches_any_value_of_it_even_none() -> None:
+    card = RateCard(
+        (RateCardEntry("ANY", "support", "ticket", D(12)),)  # any role, region and year
+    )
+    assert card.lookup(RateQuery("support", "ticket", 4)).entry.id == "ANY"
+    assert card.lookup(RateQuery("support", "ticket", 1, role="x", region="FR")).entry.id == "ANY"
+
+
+def test_a_query_without_a_role_matches_no_entry_that_names_one() -> None:
+    card = RateCard((RateCardEntry("ENG", "build", "hour", D(95), role="engineer"),))
+    with pytest.raises(RateLookupError, match="no rate card entry matches item build, role"):
+        card.lookup(RateQuery("build", "hour", 1))
+
+
+def test_a_general_and_a_specific_entry_are_ambiguous_whichever_comes_first() -> None:
+    specific = RateCardEntry("UK", "support", "ticket", D(15), region="UK")
+    general = RateCardEntry("ANY", "support", "ticket", D(12))
+    for card in ((specific, general), (general, specific)):
+        with pytest.raises(RateLookupError, match="2 rate card entries match") as error:
+            RateCard(card).lookup(RateQuery("support", "ticket", 1, region="UK"))
+        first, second = (f"'{entry.id}'" for entry in card)
+        assert str(error.value).index(first) < str(error.value).index(second)
+
+
+def test_two_entries_with_the_same_criteria_are_ambiguous() -> None:
+    card = RateCard(
+        (
+            RateCardEntry("A", "build", "hour", D(95), role="engineer"),
+            RateCardEntry("B", "build", "hour", D(96), role="engineer"),
+        )
+    )
+    with pytest.raises(RateLookupError, match="2 rate card entries match"):
+        card.lookup(RateQuery("build", "hour", 1, role="engineer"))
+
+
+def test_usage_priced_from_an_indexed_card_is_priced_as_from_the_entries() -> None:
+    usage = UnitUsage("tm-1", "build", "hour", D("37.5"), role="engineer", region="UK")
+    assert unit_charge(RateCard(CARD), usage, 2, "GBP") == unit_charge(CARD, usage, 2, "GBP")
+
+
+def test_steps_given_before_the_price_come_first_in_its_explanation() -> None:
+    usage = UnitUsage("tm-1", "build", "hour", D("37.5"), role="engineer", region="UK")
+    line = unit_charge(CARD, usage, 2, "GBP", first_steps=("Contract year 2: ...",))
+    assert line.explanation[0] == "Contract year 2: ..."
+    assert line.explanation[1:] == unit_charge(CARD, usage, 2, "GBP").explanation

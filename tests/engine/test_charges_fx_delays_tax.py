@@ -27,6 +27,8 @@ from pactline.engine.charges import (
     milestone_payments,
     tax_lines,
 )
+from pactline.engine.charges.common import round_line
+from pactline.engine.money import Rounding
 
 D = Decimal
 
@@ -331,6 +333,54 @@ def test_a_tax_line_lists_what_it_taxes() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (
+            20,  # written out in full
+            "Taxable at 20%: "
+            + " + ".join(f"ts-{number} {number}" for number in range(1, 21))
+            + " = GBP 210.00 (credits reduce the taxable amount)",
+        ),
+        (
+            1_000,  # the first ten, then how many more and their sum
+            "Taxable at 20%: "
+            + " + ".join(f"ts-{number} {number}" for number in range(1, 11))
+            + " + … and 990 more lines, GBP 500,445.00 = GBP 500,500.00 (credits reduce the "
+            "taxable amount)",
+        ),
+    ],
+)
+def test_a_tax_line_over_many_lines_names_the_first_and_counts_the_rest(
+    count: int, expected: str
+) -> None:
+    lines = tuple(
+        line(ChargeKind.UNIT, f"ts-{number}", str(number)) for number in range(1, count + 1)
+    )
+    (tax,) = tax_lines(TaxTerms(D(20)), lines, "GBP")
+    assert tax.explanation[0] == expected
+    assert tax.quantity == D(count * (count + 1) // 2)
+
+
 def test_tax_on_tax_is_refused() -> None:
     with pytest.raises(ValueError, match="tax is not charged on tax"):
         TaxTerms(D(20), rates_by_kind={ChargeKind.TAX: D(1)})
+
+
+@pytest.mark.parametrize(
+    ("amount", "same_line", "shown", "steps"),
+    [
+        ("1000.00", True, "1000.00", 0),  # already as shown: the line itself
+        ("1000", False, "1000.00", 0),  # same value, shown to the penny: no step
+        ("1000.005", False, "1000.01", 1),  # rounded: says so
+    ],
+)
+def test_rounding_a_line_copies_it_only_when_that_changes_it(
+    amount: str, same_line: bool, shown: str, steps: int
+) -> None:
+    original = line(ChargeKind.FIXED, "fee", amount)
+    rounded = round_line(original, "GBP", Rounding.HALF_UP)
+    assert (rounded is original) is same_line
+    assert str(rounded.amount) == shown
+    assert len(rounded.explanation) == steps
+    assert (rounded.kind, rounded.id, rounded.flags) == (original.kind, original.id, ())

@@ -342,6 +342,49 @@ def test_two_charges_with_one_id_are_refused() -> None:
         terms(fixed_fees=(FixedFee("servers", "Servers fee", D(1)),))
 
 
+def test_two_rate_card_entries_with_one_id_are_refused_naming_the_first_reused() -> None:
+    entries = [
+        RateCardEntry(entry_id, "change", "hour", D(95)) for entry_id in ("A", "B", "B", "A")
+    ]
+    with pytest.raises(ValueError, match="rate card entry id 'A' is used twice"):
+        terms(rate_card=tuple(entries))
+
+
+def test_two_statement_lines_with_one_id_are_refused_naming_the_first_reused() -> None:
+    card = (RateCardEntry("ENG", "change", "hour", D(95), role="engineer"),)
+    usage = [UnitUsage(usage_id, "change", "hour", D(1), role="engineer") for usage_id in "xyyx"]
+    with pytest.raises(ValueError, match="two statement lines have the id 'x'"):
+        build_statement(terms(rate_card=card), MARCH, inputs(unit_usage=tuple(usage)))
+
+
+def test_each_usage_record_is_its_own_line_priced_from_the_card() -> None:
+    card = tuple(
+        RateCardEntry(f"{role}-{region}", "change", "hour", rate, role=role, region=region)
+        for role, rate in (("engineer", D(95)), ("manager", D("120.50")))
+        for region in ("UK", "IN")
+    )
+    usage = tuple(
+        UnitUsage(f"ts-{number}", "change", "hour", D(number), role=role, region=region)
+        for number, (role, region) in enumerate(
+            [("manager", "IN"), ("engineer", "UK"), ("manager", "IN"), ("engineer", "IN")], 1
+        )
+    )
+    statement = build_statement(terms(rate_card=card), MARCH, inputs(unit_usage=usage))
+    lines = [line for line in statement.lines if line.kind is ChargeKind.UNIT]
+    assert [(line.id, line.rate, line.amount) for line in lines] == [
+        ("ts-1", D("120.50"), D("120.50")),
+        ("ts-2", D(95), D("190.00")),
+        ("ts-3", D("120.50"), D("361.50")),
+        ("ts-4", D(95), D("380.00")),
+    ]
+    assert lines[2].explanation[:2] == (
+        "Contract year 1: the period starts 2026-03-01, the contract 2026-01-01",
+        "Rate card entry 'manager-IN' (item change, role manager, region IN, per hour, any "
+        "contract year) matches item change, role manager, region IN, per hour, contract year "
+        "1: 120.5 per hour",
+    )
+
+
 def test_credits_cannot_be_part_of_the_at_risk_base() -> None:
     with pytest.raises(ValueError, match="credits and tax are not charges"):
         terms(at_risk_kinds=frozenset({ChargeKind.SERVICE_CREDIT}))

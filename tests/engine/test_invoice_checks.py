@@ -374,6 +374,91 @@ def test_a_line_billed_on_an_earlier_invoice_is_a_duplicate_and_not_also_missing
     assert found(check_invoice(invoice, ctx)) == {("duplicate_line", D("4000.00"), 2)}
 
 
+def test_a_line_billed_on_two_earlier_invoices_names_the_lower_numbered_one() -> None:
+    ctx = context()
+    invoice = clean(ctx)
+    line = invoice.lines[1]  # build-eng, 4,000.00
+
+    def earlier(number: str, *lines: InvoiceLine) -> Invoice:
+        return rebuilt(replace(invoice, number=number), lines)
+
+    ctx = replace(
+        ctx,
+        earlier_invoices=(
+            earlier("INV-1", line),
+            earlier("INV-0", replace(line, line_number=1, amount=D("3999.00")), line),
+            earlier("INV-00", replace(line, amount=D("3999.00"))),  # another amount: not it
+        ),
+    )
+    findings = check_invoice(invoice, ctx)
+    assert found(findings) == {("duplicate_line", D("4000.00"), 2)}
+    assert findings[0].evidence["earlier_invoice"] == "INV-0"
+
+
+def test_a_line_billing_a_rate_card_item_is_matched_to_its_one_recorded_usage() -> None:
+    ctx = context()
+    invoice = clean(ctx)
+    lines = tuple(
+        replace(line, item_id="build") if line.item_id == "build-eng" else line
+        for line in invoice.lines
+    )
+    assert check_invoice(replace(invoice, lines=lines), ctx) == ()
+
+
+def test_a_line_billing_an_item_with_two_recorded_usages_is_matched_to_neither() -> None:
+    usages = (usage(D(40)), replace(usage(D(10)), id="build-eng-2"))
+    statement = build_statement(
+        terms(),
+        MARCH,
+        StatementInputs(
+            unit_usage=usages,
+            resource_volumes={"servers": D(2150)},
+            index_series=INDEX_SERIES,
+            service_credits=(CREDIT,),
+        ),
+    )
+    ctx = context(statement, volumes=RecordedVolumes({"servers": D(2150)}, usages))
+    invoice = clean(ctx)
+    lines = tuple(
+        replace(line, item_id="build") if line.item_id.startswith("build-eng") else line
+        for line in invoice.lines
+    )
+    lines = tuple(line for line in lines if line.line_number != 3)  # one line for "build"
+    findings = found(check_invoice(rebuilt(invoice, lines), ctx))
+    # Which usage the line bills cannot be told: both are missing, and the line is billed
+    # against nothing.
+    assert ("quantity_mismatch", D("4000.00"), 2) in findings
+    assert ("quantity_mismatch", D("-4000.00"), None) in findings
+    assert ("quantity_mismatch", D("-1000.00"), None) in findings
+
+
+def test_each_of_many_usage_records_is_matched_by_the_line_that_bills_it() -> None:
+    usages = tuple(
+        UnitUsage(f"ts-{number}", "build", "hour", D(number) / 4, role="engineer")
+        for number in range(1, 301)
+    )
+    statement = build_statement(
+        terms(indexation=None, resource_units=(), fixed_fees=()),
+        MARCH,
+        StatementInputs(unit_usage=usages),
+    )
+    charge_terms = terms(indexation=None, resource_units=(), fixed_fees=())
+    ctx = context(statement, charge_terms, volumes=RecordedVolumes({}, usages), credits_due=())
+    invoice = clean(ctx)
+    assert len(invoice.lines) == 300
+    assert check_invoice(invoice, ctx) == ()
+    line = invoice.lines[149]  # ts-150: 37.5 hours
+    planted = edit(invoice, 150, unit_price=D(101), amount=D("3787.50"))
+    (finding,) = check_invoice(planted, ctx)
+    assert (finding.type, finding.amount, finding.line_number) == (
+        FindingType.RATE_MISMATCH,
+        D("37.50"),
+        150,
+    )
+    assert line.item_id == finding.evidence["item"] == "ts-150"
+    assert finding.evidence["recorded"] == "usage 'ts-150': 37.5 hour"
+
+
 def test_arc_billed_inside_the_deadband_is_all_at_stake() -> None:
     ctx = context(servers=D(2080))  # deviation 80, deadband 100: no ARC
     invoice = edit(clean(ctx), 4, quantity=D(80), unit_price=D(12), amount=D("960.00"))
@@ -586,3 +671,306 @@ def test_a_charge_not_billed_says_what_the_terms_give() -> None:
         "The terms give 'desk' (fixed) GBP 10,000.00 for 2026-03; no line of the invoice bills it"
     )
     assert finding.explanation[-1].startswith("At stake: GBP -10,000.00 (negative")
+
+
+# --------------------------------------------------------------------------------------------
+# Time and materials: many lines bill one rate card entry's month
+# --------------------------------------------------------------------------------------------
+
+TM_TERMS = terms(indexation=None, resource_units=(), fixed_fees=())
+
+
+def tm_context(recorded_hours: Decimal | None = D(40), **changes: Any) -> InvoiceContext:
+    """Engineers at 100 an hour; the month's usage recorded under the entry's id ("ENG"), one
+    record for the month, as the application stores it (none when `recorded_hours` is None)."""
+    recorded = (
+        ()
+        if recorded_hours is None
+        else (UnitUsage("ENG", "build", "hour", recorded_hours, role="engineer"),)
+    )
+    statement = build_statement(TM_TERMS, MARCH, StatementInputs(unit_usage=recorded))
+    fields: dict[str, Any] = {
+        "statement": statement,
+        "terms": TM_TERMS,
+        "volumes": RecordedVolumes({}, recorded),
+    }
+    fields.update(changes)
+    return InvoiceContext(**fields)
+
+
+TmLine = tuple[str, str, str, str]  # item id, quantity, unit price, description
+
+
+def tm_invoice(rows: list[TmLine], number: str = "INV-2") -> Invoice:
+    """An invoice with these lines (amount = quantity × unit price) and tax on the total."""
+    lines = tuple(
+        InvoiceLine(
+            position,
+            item,
+            quantize_money(D(quantity) * D(price), "GBP"),
+            D(quantity),
+            D(price),
+            description=description,
+        )
+        for position, (item, quantity, price, description) in enumerate(rows, start=1)
+    )
+    subtotal = sum((line.amount for line in lines), D(0))
+    tax = quantize_money(subtotal * D("0.2"), "GBP")
+    return Invoice(number, "Acme IT", ISSUED_ON, MARCH, "GBP", subtotal, tax, subtotal + tax, lines)
+
+
+def eng(quantity: str, price: str = "100", description: str = "") -> TmLine:
+    return ("ENG", quantity, price, description)
+
+
+TM_CASES: list[tuple[str, list[TmLine], Decimal | None, set[tuple[str, Decimal, int | None]]]] = [
+    (
+        "many lines per entry, all correct: no finding",
+        [
+            eng("8", description="A. Khan, week 10"),
+            eng("8", description="A. Khan, week 11"),
+            eng("12.5", description="B. Osei"),
+            eng("11.5", description="C. Silva"),
+        ],
+        D(40),
+        set(),
+    ),
+    (
+        "the entry named by its rate card item on some lines",
+        [
+            eng("10", description="A"),
+            ("build", "10", "100", "B"),
+            eng("20", description="C"),
+        ],
+        D(40),
+        set(),
+    ),
+    (
+        "one line at a wrong price among many: on that line, for its own quantity",
+        [
+            eng("8", description="A. Khan, week 10"),
+            eng("8", description="A. Khan, week 11"),
+            eng("12.5", "104", "B. Osei"),
+            eng("11.5", description="C. Silva"),
+        ],
+        D(40),
+        {("rate_mismatch", D("50.00"), 3)},
+    ),
+    (
+        "the lines bill 4 hours more than recorded: once, on the last line",
+        [eng("20", description="A"), eng("14", description="B"), eng("10", description="C")],
+        D(40),
+        {("quantity_mismatch", D("400.00"), 3)},
+    ),
+    (
+        "the lines bill 2.5 hours less than recorded: the supplier under-recovers",
+        [eng("20", description="A"), eng("17.5", description="B")],
+        D(40),
+        {("quantity_mismatch", D("-250.00"), 2)},
+    ),
+    (
+        "a wrong price and an aggregate quantity: the parts are on their lines",
+        [eng("20", description="A"), eng("25", "104", "B")],
+        D(40),
+        {("rate_mismatch", D("100.00"), 2), ("quantity_mismatch", D("500.00"), 2)},
+    ),
+    (
+        "an exact repeat is a duplicate line; the rest bill the recorded usage",
+        [
+            eng("8", description="A. Khan, week 10"),
+            eng("12", description="B. Osei"),
+            eng("8", description="A. Khan, week 10"),
+            eng("20", description="C. Silva"),
+        ],
+        D(40),
+        {("duplicate_line", D("800.00"), 3)},
+    ),
+    (
+        "two lines for the entry with different quantities are not a duplicate",
+        [eng("24", description="Engineering"), eng("16", description="Engineering")],
+        D(40),
+        set(),
+    ),
+    (
+        "the same figures under another description are not a duplicate",
+        [eng("20", description="A. Khan"), eng("20", description="B. Osei")],
+        D(40),
+        set(),
+    ),
+    (
+        "a usage billed on no line is still not billed",
+        [],
+        D(40),
+        {("quantity_mismatch", D("-4000.00"), None)},
+    ),
+    (
+        "lines for an entry with nothing recorded: each billed against nothing",
+        [eng("3", description="A"), eng("2", description="B")],
+        None,
+        {("quantity_mismatch", D("300.00"), 1), ("quantity_mismatch", D("200.00"), 2)},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rows", "recorded_hours", "expected"),
+    [pytest.param(rows, hours, expected, id=name) for name, rows, hours, expected in TM_CASES],
+)
+def test_a_time_and_materials_invoice_is_checked_per_line_for_price_and_per_entry_for_quantity(
+    rows: list[TmLine],
+    recorded_hours: Decimal | None,
+    expected: set[tuple[str, Decimal, int | None]],
+) -> None:
+    ctx = tm_context(recorded_hours)
+    findings = check_invoice(tm_invoice(rows), ctx)
+    assert found(findings) == expected
+    shuffled = tm_invoice(rows[::-1])  # other line numbers, same lines: same findings by item
+    assert sorted((f.type, f.amount) for f in check_invoice(shuffled, ctx)) == sorted(
+        (f.type, f.amount) for f in findings
+    )
+
+
+def test_the_aggregate_quantity_finding_says_how_many_lines_and_their_sum() -> None:
+    ctx = tm_context()
+    rows = [eng("20", description="A"), eng("14", description="B"), eng("10", description="C")]
+    (finding,) = check_invoice(tm_invoice(rows), ctx)
+    assert finding.evidence["lines"] == "3"
+    assert finding.evidence["invoiced_quantity"] == "44"
+    assert finding.evidence["recorded"] == "usage 'ENG': 40 hour"
+    assert finding.explanation[0] == (
+        "3 lines of the invoice bill 'ENG' (lines 1 to 3): 44 in all; the terms give "
+        "GBP 4,000.00 (40 × 100)"
+    )
+    assert finding.explanation[1] == (
+        "Quantity 44 in all against 40 recorded: (44 − 40) × 100 = GBP 400.00"
+    )
+    assert (
+        "checked together and reported once, on the last of them (line 3)"
+        in (finding.explanation[2])
+    )
+
+
+def test_a_wrong_price_among_many_lines_is_explained_for_its_own_quantity() -> None:
+    ctx = tm_context()
+    rows = [eng("27.5", description="A"), eng("12.5", "104", "B")]
+    (finding,) = check_invoice(tm_invoice(rows), ctx)
+    assert finding.explanation[0] == (
+        "Line 2 bills 'ENG' GBP 1,300.00 (12.5 × 104), one of 2 lines that bill it; at the "
+        "rate in force that is GBP 1,250.00 (12.5 × 100)"
+    )
+    assert finding.explanation[1] == (
+        "Unit price 104 against the rate in force 100: 12.5 × (104 − 100) = GBP 50.00"
+    )
+    assert finding.evidence["due"] == "1250.00"
+    assert finding.evidence["invoiced"] == "1300.00"
+
+
+def test_an_exact_repeat_names_the_line_it_repeats() -> None:
+    ctx = tm_context()
+    rows = [eng("20", description="A"), eng("20", description="B"), eng("20", description="A")]
+    (finding,) = check_invoice(tm_invoice(rows), ctx)
+    assert (finding.type, finding.line_number) == (FindingType.DUPLICATE_LINE, 3)
+    assert finding.evidence["repeats_line"] == "1"
+    assert "exactly what line 1 bills" in finding.explanation[0]
+
+
+def test_a_usage_line_on_an_earlier_invoice_is_a_duplicate_only_when_repeated_exactly() -> None:
+    ctx = tm_context()
+    rows = [eng("20", description="A"), eng("20", description="B")]
+    earlier = tm_invoice([eng("20", description="B")], number="INV-1")
+    findings = check_invoice(tm_invoice(rows), replace(ctx, earlier_invoices=(earlier,)))
+    # Line 2 repeats INV-1's line; line 1 is then all that bills the 40 recorded hours.
+    assert found(findings) == {
+        ("duplicate_line", D("2000.00"), 2),
+        ("quantity_mismatch", D("-2000.00"), 1),
+    }
+    assert findings[-1].evidence["earlier_invoice"] == "INV-1"
+    other = tm_invoice([eng("20", description="B, corrected")], number="INV-1")
+    assert check_invoice(tm_invoice(rows), replace(ctx, earlier_invoices=(other,))) == ()
+
+
+def test_usage_lines_after_termination_are_flagged_whole_and_not_also_missing() -> None:
+    ctx = tm_context(terminated_on=date(2026, 2, 28))
+    rows = [eng("20", description="A"), eng("20", description="B")]
+    assert found(check_invoice(tm_invoice(rows), ctx)) == {
+        ("billed_after_termination", D("2000.00"), 1),
+        ("billed_after_termination", D("2000.00"), 2),
+    }
+
+
+def test_a_usage_line_with_its_own_arithmetic_wrong_is_reported_as_today() -> None:
+    ctx = tm_context()
+    invoice = tm_invoice([eng("20", description="A"), eng("20", description="B")])
+    wrong = replace(invoice.lines[0], amount=D("2010.00"))
+    planted = rebuilt(invoice, (wrong, invoice.lines[1]))
+    planted = replace(planted, tax=invoice.tax, total=planted.subtotal + invoice.tax)
+    assert found(check_invoice(planted, ctx)) == {
+        ("arithmetic", D("10.00"), 1),
+        ("tax_mismatch", D("-2.00"), None),  # the tax is on the amounts invoiced
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=4_000), min_size=1, max_size=25),
+    tax_rates,
+    term_variants,
+    st.randoms(use_true_random=False),
+)
+def test_one_correct_usage_line_split_into_lines_that_sum_to_it_raises_no_finding(
+    hundredths: list[int], tax_pct: Decimal, variant: dict[str, Any], random: Any
+) -> None:
+    charge_terms = varied_terms(variant, tax_pct)
+    used = D(sum(hundredths)) / 100
+    credits = (ServiceCredit("sla-avail", D(100), FEBRUARY),)
+    statement = statement_for(charge_terms, D(2150), used, credits)
+    ctx = context(statement, charge_terms, D(2150), used, credits_due=credits)
+    invoice = clean(ctx)
+    rate = variant["rate"]
+    mode = variant["rounding_mode"]
+    split = [
+        InvoiceLine(
+            index + 1,  # numbered again below
+            "build-eng",
+            quantize_money(D(part) / 100 * rate, "GBP", mode),
+            D(part) / 100,
+            rate,
+            description=f"Timesheet {index}",
+        )
+        for index, part in enumerate(hundredths)
+    ]
+    others = [
+        replace(line, tax_amount=None) for line in invoice.lines if line.item_id != "build-eng"
+    ]
+    lines = [*others, *split]
+    random.shuffle(lines)
+    numbered = tuple(replace(line, line_number=number) for number, line in enumerate(lines, 1))
+    subtotal = sum((line.amount for line in numbered), D(0))
+    tax = quantize_money(subtotal * tax_pct / 100, "GBP", mode)
+    planted = replace(invoice, lines=numbered, subtotal=subtotal, tax=tax, total=subtotal + tax)
+    assert check_invoice(planted, ctx) == ()
+
+
+@pytest.mark.parametrize(
+    ("terminated_on", "flagged"),
+    [(date(2025, 7, 1), True), (date(2025, 7, 2), False), (date(2025, 6, 30), True)],
+    ids=["from the month's first day", "during the month", "before the month"],
+)
+def test_a_month_starting_on_or_after_the_termination_date_is_not_due(
+    terminated_on: date, flagged: bool
+) -> None:
+    # The termination date is the first day the contract is no longer in force.
+    terms = ChargeTerms(
+        currency="GBP",
+        contract_start_on=date(2025, 1, 1),
+        fixed_fees=(FixedFee(id="fee", description="Fee", amount=Decimal("1000.00")),),
+    )
+    statement = build_statement(terms, BillingPeriod(date(2025, 7, 1)), StatementInputs())
+    invoice = invoice_from_statement(
+        statement, terms, number="X", counterparty="C", issued_on=date(2025, 8, 1)
+    )
+    found = check_invoice(
+        invoice, InvoiceContext(statement=statement, terms=terms, terminated_on=terminated_on)
+    )
+    types = [finding.type for finding in found]
+    assert types == ([FindingType.BILLED_AFTER_TERMINATION] if flagged else [])

@@ -58,7 +58,7 @@ class RoundingPoint(StrEnum):
     ON_TOTAL = "on_total"  # the total is rounded; lines are shown rounded, the last takes the rest
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BillingPeriod:
     """One billing period: `months` whole months from `start_on` (monthly unless stated)."""
 
@@ -97,7 +97,7 @@ class BillingPeriod:
         return BillingPeriod(add_months(self.start_on, periods * self.months), self.months)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChargeLine:
     """One line of a statement: what is charged (or credited), how much, and why.
 
@@ -115,7 +115,8 @@ class ChargeLine:
     flags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", ChargeKind(self.kind))
+        if type(self.kind) is not ChargeKind:  # most lines are made with their kind
+            object.__setattr__(self, "kind", ChargeKind(self.kind))
         object.__setattr__(self, "amount", to_decimal(self.amount, "amount"))
 
 
@@ -193,6 +194,28 @@ def plural(count: Decimal | int, noun: str) -> str:
     return f"{shown} {noun}" if Decimal(count) == 1 else f"{shown} {noun}s"
 
 
+_LISTED_IN_FULL = 20
+"""A sum of at most this many lines is written out in full in an explanation."""
+
+_LISTED_FIRST = 10
+"""A longer sum names this many lines, then how many more and what they add up to."""
+
+
+def listed_sum(lines: Sequence[ChargeLine], currency: str) -> str:
+    """The lines' amounts as a sum for an explanation: "desk 10,000 + servers:arc 600".
+
+    A statement may have a line per usage record: past `_LISTED_IN_FULL` lines, the first
+    `_LISTED_FIRST` are named and the rest counted ("… and 4,990 more lines, GBP 12,345.00"),
+    so an explanation stays a sentence.
+    """
+    if len(lines) <= _LISTED_IN_FULL:
+        return " + ".join(f"{line.id} {num(line.amount)}" for line in lines)
+    named = " + ".join(f"{line.id} {num(line.amount)}" for line in lines[:_LISTED_FIRST])
+    rest = lines[_LISTED_FIRST:]
+    others = money(total(line.amount for line in rest), currency)
+    return f"{named} + … and {len(rest):,} more lines, {others}"
+
+
 def negated(amount: Decimal) -> Decimal:
     """`-amount`, but plain zero for zero: "-0" reads as an error in a statement."""
     return -amount if amount else ZERO
@@ -207,12 +230,29 @@ def round_line(line: ChargeLine, currency: str, rounding: Rounding) -> ChargeLin
     """`line` with its amount rounded to the minor unit, saying so when that changed it."""
     rounded = quantize_money(line.amount, currency, rounding)
     if rounded == line.amount:
-        return replace(line, amount=rounded)
+        if rounded.same_quantum(line.amount):
+            return line  # already as it is shown: the same line, not a copy
+        return _with_amount(line, rounded, line.explanation)
     step = (
         f"Rounded per line ({rounding.describe()}): {num(line.amount)} → "
         f"{format_money(rounded, currency)}"
     )
-    return replace(line, amount=rounded, explanation=(*line.explanation, step))
+    return _with_amount(line, rounded, (*line.explanation, step))
+
+
+def _with_amount(line: ChargeLine, amount: Decimal, explanation: tuple[str, ...]) -> ChargeLine:
+    """`replace(line, amount=..., explanation=...)`, without looking up the fields each time:
+    a statement may round a line per usage record."""
+    return ChargeLine(
+        line.kind,
+        line.id,
+        line.description,
+        line.quantity,
+        line.rate,
+        amount,
+        explanation,
+        line.flags,
+    )
 
 
 def round_on_total(
@@ -244,6 +284,8 @@ def round_line_quietly(line: ChargeLine, currency: str, rounding: Rounding) -> C
     """A line rounded for display under rounding on the total, noting the exact amount."""
     rounded = quantize_money(line.amount, currency, rounding)
     if rounded == line.amount:
+        if rounded.same_quantum(line.amount):
+            return line
         return replace(line, amount=rounded)
     step = (
         f"Shown rounded ({rounding.describe()}) to {format_money(rounded, currency)} (exact "

@@ -3,7 +3,7 @@ says which entry priced a line."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,6 +16,7 @@ from pactline.engine.charges.common import (
 )
 
 __all__ = [
+    "RateCard",
     "RateCardEntry",
     "RateLookupError",
     "RateMatch",
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RateCardEntry:
     """One rate on the card; a criterion left as None applies to any value of it."""
 
@@ -89,7 +90,7 @@ class RateMatch:
         return self.entry.rate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitUsage:
     """Units consumed in a period and priced from the rate card (time and materials, items)."""
 
@@ -116,11 +117,72 @@ def _matches(entry: RateCardEntry, query: RateQuery) -> bool:
     )
 
 
-def lookup_rate(card: Sequence[RateCardEntry], query: RateQuery) -> RateMatch:
+_Criteria = tuple[str, str, str | None, str | None, int | None]
+"""An entry's criteria as an index key: item, unit, role, region, contract year."""
+
+
+class RateCard:
+    """A rate card indexed by its criteria, so that pricing many usages does not scan it.
+
+    Answers exactly as a scan with `_matches` would, in the card's order: an entry matches when
+    each criterion it states equals the query's value, and a criterion it leaves as None
+    matches anything. A query can therefore only match entries filed under its own item and
+    unit, with its role or none, its region or none, and its contract year or none: at most
+    eight places to look, whatever the size of the card.
+    """
+
+    def __init__(self, entries: Iterable[RateCardEntry]) -> None:
+        self.entries: tuple[RateCardEntry, ...] = tuple(entries)
+        self._positions: dict[_Criteria, list[int]] = {}
+        for position, entry in enumerate(self.entries):
+            criteria = (entry.item, entry.unit, entry.role, entry.region, entry.contract_year)
+            self._positions.setdefault(criteria, []).append(position)
+        # Every usage of one item, role and region in a period is priced by the same entry:
+        # the match (and its explanation) is worked out once and shared.
+        self._found: dict[tuple[str, str, int, str | None, str | None], RateMatch] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def lookup(self, query: RateQuery) -> RateMatch:
+        """The single entry that prices `query`; none or several is a `RateLookupError`."""
+        return self.match(query.item, query.unit, query.contract_year, query.role, query.region)
+
+    def match(
+        self, item: str, unit: str, contract_year: int, role: str | None, region: str | None
+    ) -> RateMatch:
+        """`lookup` for the query of these values, without building it when already known."""
+        key = (item, unit, contract_year, role, region)
+        found = self._found.get(key)
+        if found is None:
+            query = RateQuery(item, unit, contract_year, role=role, region=region)
+            found = self._found[key] = _one_match(self, query, self._matching(query))
+        return found
+
+    def _matching(self, query: RateQuery) -> list[RateCardEntry]:
+        """Every entry that matches `query`, in the card's order."""
+        positions: list[int] = []
+        for role in dict.fromkeys((query.role, None)):
+            for region in dict.fromkeys((query.region, None)):
+                for year in dict.fromkeys((query.contract_year, None)):
+                    criteria = (query.item, query.unit, role, region, year)
+                    positions.extend(self._positions.get(criteria, ()))
+        return [self.entries[position] for position in sorted(positions)]
+
+
+def lookup_rate(card: Sequence[RateCardEntry] | RateCard, query: RateQuery) -> RateMatch:
     """The single rate card entry that prices `query`; none or several is an error."""
+    if isinstance(card, RateCard):
+        return card.lookup(query)
+    return _one_match(card, query, [entry for entry in card if _matches(entry, query)])
+
+
+def _one_match(
+    card: Sequence[RateCardEntry] | RateCard, query: RateQuery, matches: list[RateCardEntry]
+) -> RateMatch:
+    """The match when `matches` holds exactly one entry; otherwise the error that says why."""
     # Deliberately no "most specific wins" rule: a card where a general and a specific entry
     # both match is ambiguous in the contract too, and guessing would hide it.
-    matches = [entry for entry in card if _matches(entry, query)]
     if not matches:
         raise RateLookupError(
             f"no rate card entry matches {query.describe()} (the card has {len(card)} entries)"
@@ -142,17 +204,21 @@ def lookup_rate(card: Sequence[RateCardEntry], query: RateQuery) -> RateMatch:
 
 
 def unit_charge(
-    card: Sequence[RateCardEntry], usage: UnitUsage, contract_year: int, currency: str
+    card: Sequence[RateCardEntry] | RateCard,
+    usage: UnitUsage,
+    contract_year: int,
+    currency: str,
+    *,
+    first_steps: Sequence[str] = (),
 ) -> ChargeLine:
-    """Units used × the rate card rate in force for the contract year (unrounded)."""
-    query = RateQuery(
-        item=usage.item,
-        unit=usage.unit,
-        contract_year=contract_year,
-        role=usage.role,
-        region=usage.region,
-    )
-    match = lookup_rate(card, query)
+    """Units used × the rate card rate in force for the contract year (unrounded).
+
+    `first_steps` come first in the explanation (the statement says why this contract year).
+    Pass a `RateCard` to price many usages: a plain sequence is indexed on every call.
+    """
+    if not isinstance(card, RateCard):
+        card = RateCard(card)
+    match = card.match(usage.item, usage.unit, contract_year, usage.role, usage.region)
     amount = usage.quantity * match.rate
     description = usage.description or f"{usage.item} ({usage.role or usage.unit})"
     return ChargeLine(
@@ -163,6 +229,7 @@ def unit_charge(
         rate=match.rate,
         amount=amount,
         explanation=(
+            *first_steps,
             *match.explanation,
             f"{num(usage.quantity)} × {num(match.rate)} per {usage.unit} = "
             f"{money(amount, currency)}",

@@ -22,6 +22,7 @@ Decisions worth knowing (each is also spelt out in the explanations):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -37,6 +38,7 @@ from pactline.engine.charges.common import (
     RoundingPoint,
     contract_year,
     decimal_field,
+    listed_sum,
     money,
     negated,
     num,
@@ -54,7 +56,7 @@ from pactline.engine.charges.delays import (
 from pactline.engine.charges.fees import FixedFee, fixed_fee_charge
 from pactline.engine.charges.fx import FxTerms, fx_adjustment
 from pactline.engine.charges.indexation import IndexationTerms, indexation_factor
-from pactline.engine.charges.rate_cards import RateCardEntry, UnitUsage, unit_charge
+from pactline.engine.charges.rate_cards import RateCard, RateCardEntry, UnitUsage, unit_charge
 from pactline.engine.charges.resource_units import (
     ResourceUnitCategory,
     TrueUpResult,
@@ -192,9 +194,9 @@ def _check_unique_ids(terms: ChargeTerms) -> None:
         if item_id in seen:
             raise ValueError(f"charge id '{item_id}' is used twice in the charges terms")
         seen.add(item_id)
-    entry_ids = [entry.id for entry in terms.rate_card]
-    for entry_id in entry_ids:
-        if entry_ids.count(entry_id) > 1:
+    entry_ids = Counter(entry.id for entry in terms.rate_card)
+    for entry_id, uses in entry_ids.items():  # in the card's order, as the first is named
+        if uses > 1:
             raise ValueError(f"rate card entry id '{entry_id}' is used twice")
 
 
@@ -366,13 +368,13 @@ class _Builder:
                 self.add(line)
         if self.inputs.unit_usage:
             year = contract_year(terms.contract_start_on, period.start_on)
+            card = RateCard(terms.rate_card)  # indexed once for all the period's usage
+            note = (
+                f"Contract year {year}: the period starts {period.start_on.isoformat()}, "
+                f"the contract {terms.contract_start_on.isoformat()}"
+            )
             for usage in self.inputs.unit_usage:
-                line = unit_charge(terms.rate_card, usage, year, currency)
-                note = (
-                    f"Contract year {year}: the period starts {period.start_on.isoformat()}, "
-                    f"the contract {terms.contract_start_on.isoformat()}"
-                )
-                self.add(replace(line, explanation=(note, *line.explanation)))
+                self.add(unit_charge(card, usage, year, currency, first_steps=(note,)))
         for charge in terms.tiered_charges:
             quantity = self._required(self.inputs.tiered_quantities, charge.id, "tiered_quantities")
             self.add(tiered_charge(charge, quantity, currency))
@@ -467,7 +469,7 @@ class _Builder:
         amount = total(line.amount for line in members)
         if not members:
             return amount, "no lines of those kinds precede this step"
-        listed = " + ".join(f"{line.id} {num(line.amount)}" for line in members)
+        listed = listed_sum(members, self.currency)
         return amount, f"{listed} = {money(amount, self.currency)}"
 
     def indexation(self) -> None:
@@ -597,16 +599,17 @@ def build_statement(
         lines = round_on_total(lines, terms.currency, terms.rounding_mode, "total before tax")
     taxes = tax_lines(terms.tax, lines, terms.currency, terms.rounding_mode) if terms.tax else ()
     all_lines = (*lines, *taxes)
-    ids = [line.id for line in all_lines]
-    for line_id in ids:
-        if ids.count(line_id) > 1:
+    ids = Counter(line.id for line in all_lines)
+    for line_id, uses in ids.items():  # in the lines' order, as the first is named
+        if uses > 1:
             raise ValueError(f"two statement lines have the id '{line_id}'; ids must be unique")
     subtotal = total(line.amount for line in lines if not line.kind.is_credit)
     credits = total(line.amount for line in lines if line.kind.is_credit)
     tax = total(line.amount for line in taxes)
     flags: list[str] = []
     for line in all_lines:
-        flags.extend(flag for flag in line.flags if flag not in flags)
+        if line.flags:
+            flags.extend(flag for flag in line.flags if flag not in flags)
     return Statement(
         period=period,
         currency=terms.currency,

@@ -20,6 +20,7 @@ from pactline.engine.charges.common import (
     ChargeLine,
     RoundingPoint,
     decimal_field,
+    listed_sum,
     money,
     num,
     pct,
@@ -106,9 +107,8 @@ def tax_lines(
         base = total(line.amount for line in members)
         amount = base * rate / HUNDRED
         steps = [
-            f"Taxable at {pct(rate)}: "
-            + " + ".join(f"{line.id} {num(line.amount)}" for line in members)
-            + f" = {money(base, currency)} ({base_note})",
+            f"Taxable at {pct(rate)}: {listed_sum(members, currency)} = "
+            f"{money(base, currency)} ({base_note})",
         ]
         if excluded:
             steps.append("Not taxed (before credits): " + ", ".join(excluded))

@@ -30,7 +30,7 @@ class FindingType(StrEnum):
     OUTSIDE_DISPUTE_WINDOW = "outside_dispute_window"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One discrepancy: its type, the money at stake, where it is, why, and on what evidence.
 

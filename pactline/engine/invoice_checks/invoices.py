@@ -31,7 +31,7 @@ def _date(value: object, name: str) -> None:
         raise TypeError(f"{name}: give a date, not {type(value).__name__} ({value!r})")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceLine:
     """One line of an invoice as received.
 
