@@ -16,6 +16,7 @@ from pactline.commercials import queries, service
 from pactline.commercials.schemas import DeliveryRead, VolumeCreate, VolumeRead
 from pactline.contracts.queries import get_contract_by_reference
 from pactline.core.errors import ValidationFailed
+from pactline.engine.money import plain_number
 
 indices_app = new_app("Index series (CPI by month…): import and list.")
 volumes_app = new_app("A contract's monthly volumes: import and list.")
@@ -30,11 +31,6 @@ def _read(file: Path) -> bytes:
         return file.read_bytes()
     except OSError as error:
         raise ValidationFailed(f"{file}: cannot read the file: {error.strerror or error}") from None
-
-
-def _number(value: object) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @indices_app.command("import")
@@ -83,7 +79,7 @@ def list_indices_command(
         for value in item.values:
             table.add_row(
                 value.period,
-                _number(value.value),
+                plain_number(value.value),
                 escape(value.source_name),
                 escape(value.recorded_by),
             )
@@ -154,7 +150,7 @@ def list_volumes_command(contract: ContractArg, json_output: JsonOption = False)
         table.add_row(
             row.period,
             escape(row.item_id),
-            _number(row.quantity),
+            plain_number(row.quantity),
             escape(row.source_name),
             escape(row.recorded_by),
         )

@@ -4,7 +4,6 @@ contract's monthly volumes (months × items) with theirs."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -18,6 +17,7 @@ from pactline.contracts import queries as contract_queries
 from pactline.core import clock
 from pactline.core.errors import ValidationFailed
 from pactline.core.http import SessionDep
+from pactline.engine.money import plain_number
 from pactline.users.enums import Permission
 from pactline.users.principal import Principal
 from pactline.web import charts, forms
@@ -31,33 +31,9 @@ LATEST_VALUES = 6
 """Months of each index series the commercials page shows (the API and CLI give all)."""
 
 
-def _no_file() -> ValidationFailed:
-    return ValidationFailed(
-        "choose a CSV or XLSX file",
-        details=[
-            {
-                "file": None,
-                "row": None,
-                "field": "file",
-                "message": "choose a CSV or XLSX file to import",
-            }
-        ],
-    )
-
-
 def _number(value: Decimal | None) -> str:
     """A stored figure without the storage's trailing zeros: 138.400000 -> 138.4."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _upload(file: UploadFile | None) -> tuple[str, bytes]:
-    """The chosen file's name and content; the browser sends an empty part for no file."""
-    if file is None:
-        return "", b""
-    return PurePath(file.filename or "").name, file.file.read(service.MAX_FILE_BYTES + 1)
+    return "" if value is None else plain_number(value)
 
 
 def _int(value: str | None) -> int | None:
@@ -108,10 +84,10 @@ def import_index_values(
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     principal.require(Permission.COMMERCIALS_WRITE)
-    name, content = _upload(file)
+    name, content = forms.upload(file, service.MAX_FILE_BYTES)
     try:
         if not name and not content:
-            raise _no_file()
+            raise forms.no_file()
         imported = service.import_index_values(
             session, actor=principal, source_name=name or "indices.csv", content=content
         )
@@ -228,10 +204,10 @@ def import_volumes(
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     principal.require(Permission.COMMERCIALS_WRITE)
-    name, content = _upload(file)
+    name, content = forms.upload(file, service.MAX_FILE_BYTES)
     try:
         if not name and not content:
-            raise _no_file()
+            raise forms.no_file()
         imported = service.import_volumes(
             session,
             actor=principal,

@@ -49,6 +49,7 @@ from pactline.users.enums import Permission
 from pactline.users.principal import Principal
 from pactline.web import forms
 from pactline.web.auth import WebPrincipal, csrf_protect
+from pactline.web.charts import MONTH_ABBREVIATIONS
 from pactline.web.contracts import contract_context
 from pactline.web.templating import render
 
@@ -56,20 +57,6 @@ router = APIRouter(dependencies=[Depends(csrf_protect)])
 
 MONTH_CHOICES = (6, 12, 18)
 DEFAULT_MONTHS = 18
-MONTH_ABBREVIATIONS: tuple[str, ...] = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 _PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 STATUS_LABELS = {
