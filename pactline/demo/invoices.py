@@ -664,16 +664,16 @@ def _period(as_of: date, month: int) -> Period:
     return Period(day.year, day.month)
 
 
-def stage_invoicing(
-    session: Session,
-    *,
-    actor: Principal,
-    people: Mapping[str, Principal],
-    as_of: date,
-    report: Callable[[str], None] | None = None,
-) -> InvoicingLoaded:
-    """Add the index series, the charged contracts' volumes and invoices (checked as they are
-    stored), and move findings on; commits nothing. `people` are the demo people by username."""
+@dataclass(frozen=True)
+class ChargeInputsLoaded:
+    """What stage_charge_inputs added."""
+
+    index_values: int
+    volumes: int
+
+
+def _charged_contracts(session: Session, as_of: date) -> dict[str, Contract]:
+    """The demo contracts that are charged, by their key."""
     refs = references(as_of)
     wanted = [refs[key] for key in CHARGED]
     contracts = {
@@ -686,27 +686,58 @@ def stage_invoicing(
         if contract is None:
             raise ValueError(f"no demo contract {refs[key]} ({key}) to invoice")
         by_key[key] = contract
+    return by_key
+
+
+def stage_charge_inputs(
+    session: Session,
+    *,
+    people: Mapping[str, Principal],
+    as_of: date,
+) -> ChargeInputsLoaded:
+    """Add the index series and the charged contracts' volumes; commits nothing. Loaded before
+    the service levels, so each month's credits are computed against its statement's at-risk
+    base, as they would be for a user who records volumes before evaluating."""
+    by_key = _charged_contracts(session, as_of)
     content = index_values_csv(as_of).encode()
     indices = commercials.stage_index_values(
         session, actor=people["maria.santos"], source_name="demo/indices.csv", content=content
     )
     volumes = 0
-    stored: list[StoredInvoice] = []
-    planted: list[PlantedFinding] = []
     for billing in BILLINGS:
         contract = by_key[billing.key]
-        by = people[billing.by]
         if VOLUMES.get(billing.key):
             text = volumes_csv(billing.key, _SPECS[billing.key].start, as_of)
             outcome = commercials.stage_volumes(
                 session,
-                actor=by,
+                actor=people[billing.by],
                 contract=contract,
                 source_name=f"demo/{contract.reference}-volumes.csv",
                 content=text.encode(),
             )
             volumes += outcome.created
-        session.flush()
+    session.flush()
+    return ChargeInputsLoaded(index_values=indices.created, volumes=volumes)
+
+
+def stage_invoicing(
+    session: Session,
+    *,
+    actor: Principal,
+    people: Mapping[str, Principal],
+    as_of: date,
+    inputs: ChargeInputsLoaded,
+    report: Callable[[str], None] | None = None,
+) -> InvoicingLoaded:
+    """Add the charged contracts' invoices (checked as they are stored, against the inputs
+    stage_charge_inputs added and the credits evaluated since), and move findings on; commits
+    nothing. `people` are the demo people by username."""
+    by_key = _charged_contracts(session, as_of)
+    stored: list[StoredInvoice] = []
+    planted: list[PlantedFinding] = []
+    for billing in BILLINGS:
+        contract = by_key[billing.key]
+        by = people[billing.by]
         drafted: list[Invoice] = []
         for month in invoiced_months(billing.key):
             invoices_of_month, found = _invoices(session, contract, billing.key, month, as_of)
@@ -732,8 +763,8 @@ def stage_invoicing(
     disputes_opened = _move_findings(session, by_key, people, as_of)
     findings = sum(len(row.findings) for row in stored)
     return InvoicingLoaded(
-        index_values=indices.created,
-        volumes=volumes,
+        index_values=inputs.index_values,
+        volumes=inputs.volumes,
         invoices=len(stored),
         findings=findings,
         disputes=disputes_opened,

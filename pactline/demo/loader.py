@@ -25,7 +25,7 @@ from pactline.contracts.rules import TermsInput
 from pactline.core import clock
 from pactline.core.errors import Conflict
 from pactline.demo.events import record_events
-from pactline.demo.invoices import invoicing_references, stage_invoicing
+from pactline.demo.invoices import invoicing_references, stage_charge_inputs, stage_invoicing
 from pactline.demo.portfolio import DemoContract, demo_contracts
 from pactline.demo.service_levels import service_level_references, stage_service_levels
 from pactline.terms import dump_terms, validate_terms_data
@@ -160,10 +160,13 @@ def load_demo(
     try:
         contracts = importing.stage_terms(session, actor=actor, items=items)
         recorded = record_events(session, actor=actor, events=events)
+        charge_inputs = stage_charge_inputs(session, people=people, as_of=day)
         service_levels = stage_service_levels(
             session, actor=actor, people=people, as_of=day, report=report
         )
-        invoicing = stage_invoicing(session, actor=actor, people=people, as_of=day, report=report)
+        invoicing = stage_invoicing(
+            session, actor=actor, people=people, as_of=day, inputs=charge_inputs, report=report
+        )
     except Exception:
         session.rollback()
         raise

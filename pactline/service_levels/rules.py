@@ -20,11 +20,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pactline.commercials.files import billing_period
+from pactline.commercials.rules import stored_inputs
 from pactline.contracts.models import Contract, TermsVersion
 from pactline.contracts.rules import document_of, version_in_force
 from pactline.core import audit, clock
 from pactline.core.errors import ValidationFailed
 from pactline.engine import service_levels as sl
+from pactline.engine.charges import at_risk_base
 from pactline.engine.service_levels import Measurement as EngineMeasurement
 from pactline.engine.service_levels import Period, PeriodResult, ServiceLevelTerms
 from pactline.service_levels.computed import ComputedFigure
@@ -36,6 +39,7 @@ from pactline.terms import (
     EventSource,
     TermsDocument,
     TermsError,
+    charge_terms,
     service_level_terms,
 )
 from pactline.terms.calendars import holiday_names
@@ -248,6 +252,36 @@ def _engine_exclusion(exclusion: Exclusion | None) -> sl.Exclusion | None:
     return sl.Exclusion(exclusion.reason, plain(exclusion.actual_after_exclusions))
 
 
+def charge_base(session: Session, terms: ContractTerms, period: Period) -> Decimal:
+    """The month's charge base the credits are computed against: when the terms in force have
+    a ``charges`` section and the month can be priced from what is stored, the statement's
+    at-risk base (the charges ``at_risk_kinds`` names, as ``pactline evaluate`` does);
+    otherwise ``service_levels.charge_base``."""
+    version = terms.version(period)
+    doc = terms.document(version)
+    fallback_reason = ""
+    if doc.charges is not None:
+        try:
+            charges = charge_terms(doc, source=version.source_name)
+            inputs = stored_inputs(session, terms.contract, charges, period)
+            return at_risk_base(charges, billing_period(period), inputs).amount
+        except (TermsError, ValidationFailed, ValueError) as error:
+            fallback_reason = str(getattr(error, "message", error))
+    section = doc.service_levels
+    if section is not None and section.charge_base is not None:
+        return section.charge_base.amount
+    if fallback_reason:
+        message = (
+            f"no charge base for {period}: the month's statement cannot be priced "
+            f"({fallback_reason}) and the terms give no service_levels.charge_base.amount"
+        )
+        raise ValidationFailed(
+            f"{terms.contract.reference}: {message}",
+            details=[{"field": "service_levels.charge_base", "message": message}],
+        )
+    return terms.charge_base(period)
+
+
 def replay(
     session: Session, contract: Contract, through: Period, terms: ContractTerms | None = None
 ) -> tuple[PeriodResult, ...]:
@@ -259,7 +293,7 @@ def replay(
     months = [first.shift(n) for n in range(first.months_until(through) + 1)]
     for month in months:
         terms.require(month)
-    bases = {month: terms.charge_base(month) for month in months}
+    bases = {month: charge_base(session, terms, month) for month in months}
     try:
         return sl.evaluate_periods(
             in_force, through, history, bases, terms_for=lambda p: terms.require(p)

@@ -199,7 +199,7 @@ def test_the_service_levels_and_invoices_load_on_any_day(
 PLANTED_AMOUNTS = sorted(
     Decimal(amount)
     for amount in (
-        *("3074.80", "420.00", "202966.94", "720.00", "3840.00"),  # Northwind network
+        *("3074.80", "420.00", "202966.94", "720.00", "5071.25"),  # Northwind network
         *("18500.00", "1500.00"),  # Northwind MPLS
         *("360.00", "1240.00", "3360.00", "480.00"),  # Fabrikam
         *("165000.00", "3780.00", "4320.00"),  # Woodgrove

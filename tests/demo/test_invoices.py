@@ -42,7 +42,7 @@ PLANTED = {
     ("NWN-INV-202506-0422", "rate_mismatch", 3, "420.00"),  # 14 days × (980 − 950)
     ("NWN-INV-202508-0484", "duplicate_invoice", None, "202966.94"),  # 0424 sent again
     ("NWN-INV-202510-0426", "arc_rrc", 8, "720.00"),  # 60 ports × 12 inside the deadband
-    ("NWN-INV-202512-0428", "missing_service_credit", None, "3840.00"),  # November's credit
+    ("NWN-INV-202512-0428", "missing_service_credit", None, "5071.25"),  # November's credit
     # Northwind MPLS (customer, GBP): terminated from 2025-07, billed for 2025-08.
     ("NWN-MPLS-202508", "billed_after_termination", 1, "18500.00"),
     ("NWN-MPLS-202508", "billed_after_termination", 2, "1500.00"),

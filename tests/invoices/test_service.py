@@ -22,6 +22,7 @@ from pactline.invoices import queries, service
 from pactline.invoices.enums import FindingStatus
 from pactline.invoices.models import Finding, Invoice
 from pactline.invoices.schemas import FindingStatusChange, InvoiceCreate
+from pactline.service_levels.models import PeriodCredit
 from pactline.users.enums import Role
 from pactline.users.principal import Principal
 from tests.conftest import MakeUser
@@ -297,3 +298,16 @@ def test_an_invoice_checked_before_its_month_s_volumes_changed_is_marked_stale(
     assert not queries.invoice_read(session, northwind.id, invoice.id).stale
     # 2,150 ports is beyond the deadband: the 80-port ARC billed is now short, not inside it.
     assert outcome.invoice.findings >= 2
+
+
+def test_a_month_with_stored_volumes_has_its_credits_computed_on_the_statement_s_at_risk_base(
+    session: Session, northwind: Contract
+) -> None:
+    april = session.scalars(
+        select(PeriodCredit).where(
+            PeriodCredit.contract_id == northwind.id, PeriodCredit.period == "2026-04"
+        )
+    ).one()
+    # Fees 216,000 + 10,000, the ports' base 2,000 × 12 and 3 engineer days × 950: the
+    # at_risk_kinds of the charges, not service_levels.charge_base's 250,000.00.
+    assert april.result["service_credits"]["charge_base"] == "252850.00"
