@@ -389,18 +389,20 @@ class Deliveries:
 
 
 def read_deliveries(
-    source: str, content: bytes, terms: ChargeTerms, period_problem: PeriodCheck
+    source: str,
+    content: bytes,
+    terms: ChargeTerms | TermsForMonth,
+    period_problem: PeriodCheck,
 ) -> tuple[Deliveries, list[FileProblem]]:
     """Every row of a deliveries file, and every problem.
 
     ``achieved`` and ``accepted`` name a milestone of the terms (its payment is due in the
     month achieved; its holdback is released in the month accepted); ``delay`` names a delay
     damages clause, with the delivery's ``due_on`` and the ``ended_on`` the delay is counted
-    to, and charges the damages in that month.
+    to, and charges the damages in that month. ``terms`` is one set of charge terms for every
+    row, or the terms in force in each row's month.
     """
     reading = _Reading(source)
-    milestones = {milestone.id for milestone in terms.milestones}
-    delays = {clause.id for clause in terms.delay_damages}
     seen: dict[tuple[str, Period], int] = {}
     rows: list[DeliveryRow] = []
     for number, cells in _rows(
@@ -411,6 +413,19 @@ def read_deliveries(
         if period is not None and (problem := period_problem(period)) is not None:
             reading.problem(number, "period", problem)
             period = None
+        month_terms: ChargeTerms | str | None = None
+        if isinstance(terms, ChargeTerms):
+            month_terms = terms
+        elif period is not None:
+            month_terms = terms(period)
+            if isinstance(month_terms, str):
+                reading.problem(number, "period", month_terms)
+                period = None
+        milestones: set[str] = set()
+        delays: set[str] = set()
+        if isinstance(month_terms, ChargeTerms):
+            milestones = {milestone.id for milestone in month_terms.milestones}
+            delays = {clause.id for clause in month_terms.delay_damages}
         item = cell_text(cells.get("item_id"))
         event = cell_text(cells.get("event")).lower()
         if event not in DELIVERY_EVENTS:
@@ -424,7 +439,9 @@ def read_deliveries(
         what = "delay damages clause" if event == "delay" else "milestone"
         if not item:
             reading.problem(number, "item_id", f"required: the {what}'s id")
-        elif event in DELIVERY_EVENTS and item not in known:
+        elif (
+            event in DELIVERY_EVENTS and isinstance(month_terms, ChargeTerms) and item not in known
+        ):
             listed = ", ".join(sorted(known)) or "none"
             reading.problem(number, "item_id", f"the terms have no {what} '{item}' ({listed})")
         due_on = ended_on = None

@@ -85,14 +85,14 @@ def import_deliveries(
     session: Session, *, actor: Principal, contract_id: int, source_name: str, content: bytes
 ) -> DeliveriesImported:
     """Import a CSV or XLSX of a contract's delivery events (milestones achieved or accepted,
-    late deliveries), all or nothing, checked against the charge terms in force: a row for the
-    same item, month and event replaces the stored one."""
+    late deliveries), all or nothing, each row checked against the charge terms in force in its
+    month: a row for the same item, month and event replaces the stored one."""
     actor.require(Permission.COMMERCIALS_WRITE)
     contract = get_contract(session, contract_id)
     rules.check_size(source_name, content)
-    charges = rules.charges_in_force(contract, clock.today())
+    charges = rules.ChargesByMonth(contract)
     deliveries, problems = read_deliveries(
-        source_name, content, charges.terms, rules.term_months(contract)
+        source_name, content, charges, rules.term_months(contract)
     )
     rules.refuse(source_name, problems, empty=not deliveries.rows)
     sha256 = hashlib.sha256(content).hexdigest()
@@ -139,7 +139,7 @@ def import_deliveries(
     return DeliveriesImported(
         file=source_name,
         sha256=sha256,
-        terms_version=charges.version.number,
+        terms_version=max(charges.versions),
         created=created,
         updated=updated,
         periods=periods,

@@ -261,3 +261,29 @@ def test_each_volume_row_is_checked_against_the_terms_in_force_in_its_month(
         session, actor=commercial, contract_id=contract.id, source_name="v.csv", content=good
     )
     assert (outcome.created, outcome.terms_version) == (2, 2)
+
+
+def test_each_delivery_row_is_checked_against_the_terms_in_force_in_its_month(
+    session: Session, commercial: Principal, make_user: MakeUser
+) -> None:
+    for name, role in OWNERS.items():
+        make_user(role, username=name)
+    # The amendment (in force from 2027-04) renames the migration milestone.
+    amended = (EXAMPLES / "northwind-msa-amendment-1.yaml").read_text()
+    amended = amended.replace("- id: migration\n", "- id: migration-2027\n")
+    items = [
+        contract_rules.parse_terms(
+            (EXAMPLES / "northwind-msa.yaml").read_text(), source_name="msa.yaml"
+        ),
+        contract_rules.parse_terms(amended, source_name="amendment.yaml"),
+    ]
+    (contract,) = contracts.import_terms(session, actor=Principal.system("test"), items=items)
+    content = (
+        b"item_id,period,event\nmigration,2026-05,achieved\nmigration-2027,2026-06,accepted\n"
+        b"migration-2027,2027-05,accepted\n"
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        service.import_deliveries(
+            session, actor=commercial, contract_id=contract.id, source_name="d.csv", content=content
+        )
+    assert [(d["row"], d["field"]) for d in caught.value.details] == [(3, "item_id")]
