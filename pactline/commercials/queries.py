@@ -294,3 +294,12 @@ def volume_items(session: Session, contract_id: int, day: date) -> list[tuple[st
             for entry in charges.rate_card
         ),
     ]
+
+
+def has_milestones(contract: Contract) -> bool:
+    """Whether any terms version's charges have milestones or delay damages."""
+    return any(
+        (version.document.get("charges") or {}).get(name)
+        for version in contract.versions
+        for name in ("milestones", "delay_damages")
+    )

@@ -175,10 +175,18 @@ def _volumes_page(
             "has_charges": queries.has_charges(record),
             "can_import": principal.can(Permission.COMMERCIALS_WRITE),
             "import_problems": [],
+            "delivery_problems": [],
+            "deliveries": queries.list_deliveries(session, contract_id),
+            "has_milestones": queries.has_milestones(record),
             "entry_problems": [],
             "entry": {},
             "items": queries.volume_items(session, contract_id, clock.today()),
-            "flash": _imported_flash(request, "volumes"),
+            "flash": _imported_flash(
+                request,
+                "delivery events"
+                if request.query_params.get("what") == "deliveries"
+                else "volumes",
+            ),
             "number": _number,
             **extra,
         }
@@ -193,6 +201,44 @@ def volumes_page(
     request: Request, session: SessionDep, principal: WebPrincipal, contract_id: int
 ) -> Response:
     return _volumes_page(request, session, principal, contract_id)
+
+
+@router.post("/contracts/{contract_id}/deliveries/import")
+def import_deliveries(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    contract_id: int,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    principal.require(Permission.COMMERCIALS_WRITE)
+    name, content = forms.upload(file, service.MAX_FILE_BYTES)
+    try:
+        if not name and not content:
+            raise forms.no_file()
+        imported = service.import_deliveries(
+            session,
+            actor=principal,
+            contract_id=contract_id,
+            source_name=name or "deliveries.csv",
+            content=content,
+        )
+    except ValidationFailed as exc:
+        session.rollback()
+        return _volumes_page(
+            request,
+            session,
+            principal,
+            contract_id,
+            status_code=422,
+            delivery_problems=forms.problems(exc),
+            error="Nothing was imported: see the problems below.",
+        )
+    return RedirectResponse(
+        f"/contracts/{contract_id}/volumes?imported={imported.created}&replaced={imported.updated}"
+        "&what=deliveries#deliveries",
+        status_code=303,
+    )
 
 
 @router.post("/contracts/{contract_id}/volumes/import")

@@ -177,3 +177,30 @@ def test_a_volume_entered_by_hand_is_stored_and_a_bad_one_names_its_field(
         data={"csrf_token": token, "item_id": "ports", "period": "2031-04", "quantity": "-1"},
     )
     assert bad.status_code == 422 and "The volume was not recorded" in bad.text
+
+
+def test_delivery_events_are_imported_and_listed_on_the_volumes_tab(
+    web_as: WebClient, make_user: MakeUser, session: Session
+) -> None:
+    contract = import_northwind(session, make_user)
+    c = web_as(make_user(Role.COMMERCIAL))
+    page = c.get(f"/contracts/{contract.id}/volumes").text
+    assert "Milestones and late deliveries" in page and "None recorded yet." in page
+    content = (EXAMPLES / "deliveries" / "northwind-msa.csv").read_bytes()
+    sent = c.post(
+        f"/contracts/{contract.id}/deliveries/import",
+        data={"csrf_token": csrf_of(page)},
+        files={"file": ("deliveries.csv", content, "text/csv")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    listed = html.unescape(c.get(sent.headers["location"]).text)
+    assert "Imported 3 delivery events" in listed and "migration_delay" in listed
+    bad = c.post(
+        f"/contracts/{contract.id}/deliveries/import",
+        data={"csrf_token": csrf_of(page)},
+        files={
+            "file": ("bad.csv", b"item_id,period,event\nnothing,2026-05,achieved\n", "text/csv")
+        },
+    )
+    assert bad.status_code == 422 and "the terms have no milestone" in html.unescape(bad.text)
