@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from pactline.api.deps import PrincipalDep
+from pactline.api.deps import PageDep, PrincipalDep
 from pactline.core.http import SessionDep
+from pactline.core.pagination import Page
 from pactline.disputes import queries, service
 from pactline.disputes.schemas import (
     DisputeCreate,
@@ -20,15 +21,16 @@ from pactline.disputes.schemas import (
 router = APIRouter(tags=["disputes"])
 
 
-@router.get("/disputes", response_model=list[DisputeRead], summary="Disputes")
+@router.get("/disputes", response_model=Page[DisputeRead], summary="Disputes")
 def list_disputes(
     session: SessionDep,
     principal: PrincipalDep,
+    page: PageDep,
     contract_id: Annotated[int | None, Query(description="Only this contract's")] = None,
     open: Annotated[bool, Query(description="Only open and escalated ones")] = False,
-) -> list[DisputeRead]:
-    """Open disputes oldest first (with their age in days), then closed ones."""
-    return queries.list_disputes(session, contract_id=contract_id, open_only=open)
+) -> Page[DisputeRead]:
+    """Open disputes oldest first (with their age in days), then closed ones, latest first."""
+    return queries.disputes_page(session, page, contract_id=contract_id, open_only=open)
 
 
 @router.post(

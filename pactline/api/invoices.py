@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
-from pactline.api.deps import PrincipalDep
+from pactline.api.deps import PageDep, PrincipalDep
 from pactline.core import clock
 from pactline.core.exports import XLSX_TYPE
 from pactline.core.http import SessionDep
+from pactline.core.pagination import Page
 from pactline.engine.invoice_checks import FindingType
 from pactline.invoices import export, queries, service
 from pactline.invoices.enums import FindingStatus
@@ -35,22 +36,24 @@ StatusQuery = Annotated[
 ]
 
 
-@router.get("/invoices", response_model=list[InvoiceSummary], summary="Invoices of every contract")
-def list_all_invoices(session: SessionDep, principal: PrincipalDep) -> list[InvoiceSummary]:
-    """Every stored invoice, newest month first, with the money its findings put at stake."""
-    return queries.list_invoices(session)
+@router.get("/invoices", response_model=Page[InvoiceSummary], summary="Invoices of every contract")
+def list_all_invoices(
+    session: SessionDep, principal: PrincipalDep, page: PageDep
+) -> Page[InvoiceSummary]:
+    """Stored invoices, newest month first, with the money their findings put at stake."""
+    return queries.invoices_page(session, page)
 
 
 @router.get(
     "/contracts/{contract_id}/invoices",
-    response_model=list[InvoiceSummary],
+    response_model=Page[InvoiceSummary],
     summary="A contract's invoices",
 )
 def list_invoices(
-    session: SessionDep, principal: PrincipalDep, contract_id: int
-) -> list[InvoiceSummary]:
+    session: SessionDep, principal: PrincipalDep, contract_id: int, page: PageDep
+) -> Page[InvoiceSummary]:
     """The contract's invoices, newest month first."""
-    return queries.list_invoices(session, contract_id)
+    return queries.invoices_page(session, page, contract_id)
 
 
 @router.post(
@@ -159,18 +162,24 @@ def get_statement(
     return queries.statement_read(session, contract_id, period_of(period))
 
 
-@router.get("/findings", response_model=list[FindingRead], summary="Invoice findings")
+@router.get("/findings", response_model=Page[FindingRead], summary="Invoice findings")
 def list_findings(
     session: SessionDep,
     principal: PrincipalDep,
+    page: PageDep,
     statuses: StatusQuery = None,
     contract_id: Annotated[int | None, Query(description="Only this contract's")] = None,
     type: Annotated[FindingType | None, Query(description="Only this type")] = None,
     period: Annotated[str | None, Query(description="Only this month, YYYY-MM")] = None,
-) -> list[FindingRead]:
+) -> Page[FindingRead]:
     """Current findings, newest month first, with the money at stake for our side."""
-    return queries.list_findings(
-        session, contract_id=contract_id, statuses=statuses, finding_type=type, period=period
+    return queries.findings_page(
+        session,
+        page,
+        contract_id=contract_id,
+        statuses=statuses,
+        finding_type=type,
+        period=period,
     )
 
 

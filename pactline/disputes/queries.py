@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from pactline.contracts.models import Contract
 from pactline.contracts.queries import get_contract
 from pactline.core import clock
 from pactline.core.errors import NotFound
+from pactline.core.pagination import Page, PageParams
 from pactline.disputes.enums import DisputeOutcome, DisputeStatus, DisputeSubject
 from pactline.disputes.models import Dispute
 from pactline.disputes.schemas import DisputeRead
@@ -83,26 +84,57 @@ def dispute_read(
     )
 
 
-def list_disputes(
-    session: Session, *, contract_id: int | None = None, open_only: bool = False
-) -> list[DisputeRead]:
-    """Disputes, the oldest open ones first, then the closed ones most recent first."""
-    query = select(Dispute, Contract).join(Contract, Contract.id == Dispute.contract_id)
+_OPEN = (DisputeStatus.OPEN.value, DisputeStatus.ESCALATED.value)
+
+
+def _disputes_query(
+    session: Session, contract_id: int | None, open_only: bool
+) -> Select[Dispute, Contract]:
+    """Open and escalated disputes oldest first, then closed ones, the latest closed first."""
+    closed = case((Dispute.status.in_(_OPEN), 0), else_=1)
+    query = (
+        select(Dispute, Contract)
+        .join(Contract, Contract.id == Dispute.contract_id)
+        .order_by(
+            closed,
+            case((Dispute.status.in_(_OPEN), Dispute.opened_at)),
+            Dispute.closed_at.desc(),
+            Dispute.id,
+        )
+    )
     if contract_id is not None:
         get_contract(session, contract_id)
         query = query.where(Dispute.contract_id == contract_id)
     if open_only:
-        query = query.where(
-            Dispute.status.in_([DisputeStatus.OPEN.value, DisputeStatus.ESCALATED.value])
-        )
-    rows = [dispute_read(session, d, c) for d, c in session.execute(query)]
-    open_rows = sorted((r for r in rows if not r.status.is_closed), key=lambda r: r.opened_at)
-    closed = sorted(
-        (r for r in rows if r.status.is_closed),
-        key=lambda r: r.closed_at or r.opened_at,
-        reverse=True,
+        query = query.where(Dispute.status.in_(_OPEN))
+    return query
+
+
+def list_disputes(
+    session: Session, *, contract_id: int | None = None, open_only: bool = False
+) -> list[DisputeRead]:
+    """Disputes, the oldest open ones first, then the closed ones most recent first."""
+    query = _disputes_query(session, contract_id, open_only)
+    return [dispute_read(session, d, c) for d, c in session.execute(query)]
+
+
+def disputes_page(
+    session: Session,
+    params: PageParams,
+    *,
+    contract_id: int | None = None,
+    open_only: bool = False,
+) -> Page[DisputeRead]:
+    """One page of :func:`list_disputes`, the database counting and slicing."""
+    query = _disputes_query(session, contract_id, open_only)
+    rows = session.execute(query.limit(params.limit).offset(params.offset))
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return Page[DisputeRead](
+        items=[dispute_read(session, d, c) for d, c in rows],
+        total=total or 0,
+        limit=params.limit,
+        offset=params.offset,
     )
-    return open_rows + closed
 
 
 def disputes_of_finding(session: Session, finding_id: int) -> list[DisputeRead]:

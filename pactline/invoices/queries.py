@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pactline.contracts.models import Contract
 from pactline.contracts.queries import get_contract
 from pactline.core.errors import NotFound
+from pactline.core.pagination import Page, PageParams
 from pactline.engine.invoice_checks import FindingType
 from pactline.engine.service_levels import Period
 from pactline.invoices import rules
@@ -138,8 +140,7 @@ def invoice_read(session: Session, contract_id: int, invoice_id: int) -> Invoice
     )
 
 
-def list_invoices(session: Session, contract_id: int | None = None) -> list[InvoiceSummary]:
-    """Stored invoices, newest month first; of one contract when it is named."""
+def _invoices_query(session: Session, contract_id: int | None) -> Select[Invoice, Contract]:
     query = (
         select(Invoice, Contract)
         .join(Contract, Contract.id == Invoice.contract_id)
@@ -149,18 +150,36 @@ def list_invoices(session: Session, contract_id: int | None = None) -> list[Invo
     if contract_id is not None:
         _contract(session, contract_id)
         query = query.where(Invoice.contract_id == contract_id)
+    return query
+
+
+def list_invoices(session: Session, contract_id: int | None = None) -> list[InvoiceSummary]:
+    """Stored invoices, newest month first; of one contract when it is named."""
+    query = _invoices_query(session, contract_id)
     return [invoice_summary(session, row, contract) for row, contract in session.execute(query)]
 
 
-def list_findings(
+def invoices_page(
+    session: Session, params: PageParams, contract_id: int | None = None
+) -> Page[InvoiceSummary]:
+    """One page of :func:`list_invoices`, the database counting and slicing."""
+    query = _invoices_query(session, contract_id)
+    rows = session.execute(query.limit(params.limit).offset(params.offset))
+    return Page[InvoiceSummary](
+        items=[invoice_summary(session, row, contract) for row, contract in rows],
+        total=_count(session, query),
+        limit=params.limit,
+        offset=params.offset,
+    )
+
+
+def _findings_query(
     session: Session,
-    *,
-    contract_id: int | None = None,
-    statuses: Sequence[FindingStatus] | None = None,
-    finding_type: FindingType | None = None,
-    period: str | None = None,
-) -> list[FindingRead]:
-    """Current findings, newest month first, filtered by contract, status, type or month."""
+    contract_id: int | None,
+    statuses: Sequence[FindingStatus] | None,
+    finding_type: FindingType | None,
+    period: str | None,
+) -> Select[Finding, Contract]:
     query = (
         select(Finding, Contract)
         .join(Contract, Contract.id == Finding.contract_id)
@@ -179,7 +198,45 @@ def list_findings(
         query = query.where(Finding.type == finding_type.value)
     if period is not None:
         query = query.where(Finding.period == period)
+    return query
+
+
+def list_findings(
+    session: Session,
+    *,
+    contract_id: int | None = None,
+    statuses: Sequence[FindingStatus] | None = None,
+    finding_type: FindingType | None = None,
+    period: str | None = None,
+) -> list[FindingRead]:
+    """Current findings, newest month first, filtered by contract, status, type or month."""
+    query = _findings_query(session, contract_id, statuses, finding_type, period)
     return [finding_read(session, f, contract) for f, contract in session.execute(query)]
+
+
+def findings_page(
+    session: Session,
+    params: PageParams,
+    *,
+    contract_id: int | None = None,
+    statuses: Sequence[FindingStatus] | None = None,
+    finding_type: FindingType | None = None,
+    period: str | None = None,
+) -> Page[FindingRead]:
+    """One page of :func:`list_findings`, the database counting and slicing."""
+    query = _findings_query(session, contract_id, statuses, finding_type, period)
+    rows = session.execute(query.limit(params.limit).offset(params.offset))
+    return Page[FindingRead](
+        items=[finding_read(session, f, contract) for f, contract in rows],
+        total=_count(session, query),
+        limit=params.limit,
+        offset=params.offset,
+    )
+
+
+def _count(session: Session, query: Select[Any, Any]) -> int:
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    return session.scalar(counted) or 0
 
 
 # --------------------------------------------------------------------------- leakage

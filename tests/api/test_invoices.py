@@ -50,10 +50,12 @@ def test_an_invoice_file_imports_and_its_findings_are_listed_with_money_at_stake
         "missing_service_credit",
     }
     assert invoice["statement"]["period"] == "2026-04"
-    findings = client.get("/api/v1/findings", params={"status": "open"}).json()
+    findings = client.get("/api/v1/findings", params={"status": "open"}).json()["items"]
     assert sorted(f["amount"] for f in findings) == ["13250.00", "90.00", "960.00"]
     assert all(f["basis"] == "claim" for f in findings)
-    assert len(client.get("/api/v1/invoices").json()) == 1
+    listed = client.get("/api/v1/invoices", params={"limit": 1}).json()
+    assert (listed["total"], len(listed["items"]), listed["limit"]) == (1, 1, 1)
+    assert client.get("/api/v1/findings", params={"limit": 2}).json()["total"] == 3
 
 
 def test_a_bad_invoice_is_a_422_naming_line_and_field_and_a_viewer_gets_403(
@@ -105,7 +107,7 @@ def test_a_finding_is_disputed_and_the_dispute_resolved_over_the_api(
     client: TestClient, contract: Contract
 ) -> None:
     upload(client, contract)
-    (rate,) = client.get("/api/v1/findings", params={"type": "rate_mismatch"}).json()
+    (rate,) = client.get("/api/v1/findings", params={"type": "rate_mismatch"}).json()["items"]
     opened = client.post(
         f"/api/v1/contracts/{contract.id}/disputes",
         json={"finding_id": rate["id"], "our_position": "Year 1 rate applies"},
@@ -118,8 +120,8 @@ def test_a_finding_is_disputed_and_the_dispute_resolved_over_the_api(
         json={"outcome": "upheld", "resolution": "Credit note CN-1"},
     )
     assert resolved.json()["status"] == "resolved"
-    (again,) = client.get("/api/v1/findings", params={"type": "rate_mismatch"}).json()
+    (again,) = client.get("/api/v1/findings", params={"type": "rate_mismatch"}).json()["items"]
     assert again["status"] == "accepted"
     moved = client.post(f"/api/v1/findings/{rate['id']}/status", json={"status": "recovered"})
     assert moved.status_code == 200 and moved.json()["status"] == "recovered"
-    assert client.get("/api/v1/disputes", params={"open": True}).json() == []
+    assert client.get("/api/v1/disputes", params={"open": True}).json()["items"] == []
