@@ -4,15 +4,16 @@ contract's monthly volumes (months × items) with theirs."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from pactline.commercials import queries, service
-from pactline.commercials.schemas import VolumeCreate
+from pactline.commercials.schemas import DeliveriesImported, VolumeCreate, VolumesImported
 from pactline.contracts import queries as contract_queries
 from pactline.core import clock
 from pactline.core.errors import ValidationFailed
@@ -203,24 +204,42 @@ def volumes_page(
     return _volumes_page(request, session, principal, contract_id)
 
 
-@router.post("/contracts/{contract_id}/deliveries/import")
-def import_deliveries(
+class _ContractImport(Protocol):
+    def __call__(
+        self,
+        session: Session,
+        *,
+        actor: Principal,
+        contract_id: int,
+        source_name: str,
+        content: bytes,
+    ) -> VolumesImported | DeliveriesImported: ...
+
+
+def _import_to_volumes_page(
     request: Request,
-    session: SessionDep,
-    principal: WebPrincipal,
+    session: Session,
+    principal: Principal,
     contract_id: int,
-    file: Annotated[UploadFile | None, File()] = None,
+    file: UploadFile | None,
+    *,
+    use_case: _ContractImport,
+    default_name: str,
+    problems_key: str,
+    after: str = "",
 ) -> Response:
+    """Run a contract's file import from the Volumes tab: back to it with the counts, or with
+    every problem of the file (nothing stored) under the form that sent it."""
     principal.require(Permission.COMMERCIALS_WRITE)
     name, content = forms.upload(file, service.MAX_FILE_BYTES)
     try:
         if not name and not content:
             raise forms.no_file()
-        imported = service.import_deliveries(
+        imported = use_case(
             session,
             actor=principal,
             contract_id=contract_id,
-            source_name=name or "deliveries.csv",
+            source_name=name or default_name,
             content=content,
         )
     except ValidationFailed as exc:
@@ -231,13 +250,34 @@ def import_deliveries(
             principal,
             contract_id,
             status_code=422,
-            delivery_problems=forms.problems(exc),
             error="Nothing was imported: see the problems below.",
+            **{problems_key: forms.problems(exc)},
         )
     return RedirectResponse(
-        f"/contracts/{contract_id}/volumes?imported={imported.created}&replaced={imported.updated}"
-        "&what=deliveries#deliveries",
+        f"/contracts/{contract_id}/volumes?imported={imported.created}"
+        f"&replaced={imported.updated}{after}",
         status_code=303,
+    )
+
+
+@router.post("/contracts/{contract_id}/deliveries/import")
+def import_deliveries(
+    request: Request,
+    session: SessionDep,
+    principal: WebPrincipal,
+    contract_id: int,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    return _import_to_volumes_page(
+        request,
+        session,
+        principal,
+        contract_id,
+        file,
+        use_case=service.import_deliveries,
+        default_name="deliveries.csv",
+        problems_key="delivery_problems",
+        after="&what=deliveries#deliveries",
     )
 
 
@@ -249,30 +289,13 @@ def import_volumes(
     contract_id: int,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    principal.require(Permission.COMMERCIALS_WRITE)
-    name, content = forms.upload(file, service.MAX_FILE_BYTES)
-    try:
-        if not name and not content:
-            raise forms.no_file()
-        imported = service.import_volumes(
-            session,
-            actor=principal,
-            contract_id=contract_id,
-            source_name=name or "volumes.csv",
-            content=content,
-        )
-    except ValidationFailed as exc:
-        session.rollback()
-        return _volumes_page(
-            request,
-            session,
-            principal,
-            contract_id,
-            status_code=422,
-            import_problems=forms.problems(exc),
-            error="Nothing was imported: see the problems below.",
-        )
-    return RedirectResponse(
-        f"/contracts/{contract_id}/volumes?imported={imported.created}&replaced={imported.updated}",
-        status_code=303,
+    return _import_to_volumes_page(
+        request,
+        session,
+        principal,
+        contract_id,
+        file,
+        use_case=service.import_volumes,
+        default_name="volumes.csv",
+        problems_key="import_problems",
     )
