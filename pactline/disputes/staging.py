@@ -178,26 +178,17 @@ def stage_resolve_dispute(
             details=[{"field": "settled_amount", "message": "only for settled"}],
         )
     resolution = data.resolution.strip()
-    if dispute.finding_id is not None:
-        finding = invoices.get_finding(session, dispute.finding_id)
-        target = (
-            FindingStatus.DISMISSED
-            if data.outcome is DisputeOutcome.REJECTED
-            else FindingStatus.ACCEPTED
-        )
-        change_finding_status(finding, target, resolution, actor.display_name)
-        if at is not None:
-            finding.status_changed_at = at
-    elif dispute.credit_id is not None:
-        credit = session.get(PeriodCredit, dispute.credit_id)
-        if credit is not None and credit.status == CreditStatus.DISPUTED.value:
-            stage_credit_status(
-                session,
-                actor=actor,
-                contract=contract,
-                period=credit.period,
-                data=CreditStatusChange(status=CreditStatus.AGREED, note=resolution),
-            )
+    rejected = data.outcome is DisputeOutcome.REJECTED
+    _move_subject(
+        session,
+        actor,
+        contract,
+        dispute,
+        finding_to=FindingStatus.DISMISSED if rejected else FindingStatus.ACCEPTED,
+        credit_to=CreditStatus.AGREED,
+        note=resolution,
+        at=at,
+    )
     now = at or clock.now()
     dispute.status = DisputeStatus.RESOLVED.value
     dispute.outcome = data.outcome.value
@@ -222,10 +213,42 @@ def stage_withdraw_dispute(
     dispute = _open(session, dispute_id)
     contract = get_contract(session, dispute.contract_id)
     reason = data.reason.strip()
+    _move_subject(
+        session,
+        actor,
+        contract,
+        dispute,
+        finding_to=FindingStatus.OPEN,
+        credit_to=CreditStatus.UNDER_REVIEW,
+        note=reason,
+        at=at,
+    )
+    now = at or clock.now()
+    dispute.status = DisputeStatus.WITHDRAWN.value
+    dispute.resolution = reason
+    dispute.closed_at = dispute.updated_at = now
+    dispute.closed_by = actor.display_name
+    _audit(session, actor, contract, dispute, DisputesAction.WITHDRAWN, reason)
+    return dispute
+
+
+def _move_subject(
+    session: Session,
+    actor: Principal,
+    contract: Contract,
+    dispute: Dispute,
+    *,
+    finding_to: FindingStatus,
+    credit_to: CreditStatus,
+    note: str,
+    at: datetime | None,
+) -> None:
+    """Move what a closing dispute is about out of disputed: its finding to ``finding_to``,
+    its credit to ``credit_to`` (either left alone if no longer disputed)."""
     if dispute.finding_id is not None:
         finding = invoices.get_finding(session, dispute.finding_id)
         if finding.status == FindingStatus.DISPUTED.value:
-            change_finding_status(finding, FindingStatus.OPEN, reason, actor.display_name)
+            change_finding_status(finding, finding_to, note, actor.display_name)
             if at is not None:
                 finding.status_changed_at = at
     elif dispute.credit_id is not None:
@@ -236,15 +259,8 @@ def stage_withdraw_dispute(
                 actor=actor,
                 contract=contract,
                 period=credit.period,
-                data=CreditStatusChange(status=CreditStatus.UNDER_REVIEW, note=reason),
+                data=CreditStatusChange(status=credit_to, note=note),
             )
-    now = at or clock.now()
-    dispute.status = DisputeStatus.WITHDRAWN.value
-    dispute.resolution = reason
-    dispute.closed_at = dispute.updated_at = now
-    dispute.closed_by = actor.display_name
-    _audit(session, actor, contract, dispute, DisputesAction.WITHDRAWN, reason)
-    return dispute
 
 
 def _open(session: Session, dispute_id: int) -> Dispute:
